@@ -1,0 +1,1 @@
+"""camtune engine: captures, the ISP pipeline and its kernels. Never imports Qt."""
