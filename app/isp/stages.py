@@ -15,7 +15,8 @@ from app.isp.declare import StageParams, param
 IDENTITY_3X3 = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 Matrix3x3 = tuple[float, float, float, float, float, float, float, float, float]
 Vector4 = tuple[float, float, float, float]
-CFA_POSITIONS = ("top-left", "top-right", "bottom-left", "bottom-right")
+# Per-channel vectors name Bayer channels, not tile positions: Gr shares rows with R, Gb with B.
+BAYER_CHANNELS = ("R", "Gr", "Gb", "B")
 
 
 class BlackLevel(StageParams):
@@ -24,8 +25,8 @@ class BlackLevel(StageParams):
     source: Literal["capture", "manual"] = param(
         "capture", description="Use the capture's own black and white levels, or the manual ones below.")
     black: Vector4 = param(
-        (0.0, 0.0, 0.0, 0.0), unit="DN", minimum=0, maximum=65535, step=1, labels=CFA_POSITIONS,
-        description="Manual black level per position of the 2x2 CFA tile (row-major), in sensor DN.")
+        (0.0, 0.0, 0.0, 0.0), unit="DN", minimum=0, maximum=65535, step=1, labels=BAYER_CHANNELS,
+        description="Manual black level per Bayer channel (R, Gr, Gb, B), in sensor DN.")
     white: float = param(
         4095.0, unit="DN", minimum=1, maximum=65535, step=1,
         description="Manual white (saturation) level in sensor DN.")

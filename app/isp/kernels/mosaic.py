@@ -1,0 +1,212 @@
+"""Mosaic-domain kernels: black level, defective pixels, lens shading and white balance in one pass.
+
+The four mosaic stages are fused into one read of the uint16 sensor data and one float32 write:
+they are cheap per pixel and memory-bound, so separate passes would cost 3x the time for nothing.
+Per-stage constants arrive per CFA tile position p = 2 * (row & 1) + (col & 1).
+
+Both kernels read absolute positions from the full mosaic, so a crop (ROI) sees real
+neighbours for defect detection and the same shading gains as the full frame.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mirror(i, n):
+    """Index two samples away reflected into [0, n), keeping the CFA parity."""
+    if i < 0:
+        return i + 4 if i + 4 < n else 0
+    if i >= n:
+        return i - 4 if i - 4 >= 0 else n - 1
+    return i
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _lsc_axis(pos, size, cells):
+    """Cell index and weight of `pos` for a grid sampled at cell centres (clamped at the ends)."""
+    f = (pos + 0.5) * cells / size - 0.5
+    if f <= 0.0:
+        return 0, 0.0
+    if f >= cells - 1:
+        return cells - 2, 1.0
+    i = int(f)
+    return i, f - i
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _axis_tables(start, n, size, cells):
+    """Per-index cell and weight along one axis for positions start..start+n-1."""
+    idx = np.zeros(n, np.int64)
+    frac = np.zeros(n, np.float32)
+    if cells >= 2:
+        for i in range(n):
+            c, f = _lsc_axis(start + i, size, cells)
+            idx[i] = c
+            frac[i] = f
+    return idx, frac
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _dpc(v, r0, rm, rp, ax, axm, axp, t, strength):
+    """Defect test against the 8 same-colour neighbours; branch-free so rows vectorise."""
+    n0 = np.float32(rm[ax])
+    n1 = np.float32(rp[ax])
+    n2 = np.float32(r0[axm])
+    n3 = np.float32(r0[axp])
+    d0 = np.float32(rm[axm])
+    d1 = np.float32(rm[axp])
+    d2 = np.float32(rp[axm])
+    d3 = np.float32(rp[axp])
+    hi = max(max(max(n0, n1), max(n2, n3)), max(max(d0, d1), max(d2, d3)))
+    lo = min(min(min(n0, n1), min(n2, n3)), min(min(d0, d1), min(d2, d3)))
+    # Median of the four axial neighbours: the mean of the middle two.
+    median = np.float32(0.5) * (max(min(n0, n1), min(n2, n3)) + min(max(n0, n1), max(n2, n3)))
+    bad = np.float32((v > hi + t) | (v < lo - t))
+    return v + bad * strength * (median - v)
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath=True)
+def correct_mosaic(raw, y0, x0, out, black, scale, dpc_on, dpc_threshold, dpc_strength,
+                   lsc, lsc_strength, clip_white):
+    """Fill `out` (h x w float32) from raw[y0:y0+h, x0:x0+w].
+
+    black, scale, dpc_threshold: float32[4] per tile position (scale = WB gain / (white - black),
+    threshold in DN). lsc: float32[4, gh, gw] gains per tile position, or shape (4, 0, 0) for none.
+    Values are clipped to 1.0 (full scale after gains) when `clip_white`, as fixed-point ISPs do.
+    """
+    h, w = out.shape
+    full_h, full_w = raw.shape
+    gh, gw = lsc.shape[1], lsc.shape[2]
+    use_lsc = gh >= 2 and gw >= 2
+    ix, fx = _axis_tables(x0, w, full_w, gw)
+    # Per-column constants for each row parity, so the inner loops index plain arrays.
+    col_black = np.empty((2, w), np.float32)
+    col_scale = np.empty((2, w), np.float32)
+    col_thr = np.empty((2, w), np.float32)
+    for par in range(2):
+        for x in range(w):
+            p = 2 * par + ((x0 + x) & 1)
+            col_black[par, x] = black[p]
+            col_scale[par, x] = scale[p]
+            col_thr[par, x] = dpc_threshold[p]
+    top = np.float32(1.0) if clip_white else np.float32(3.0e38)
+    strength = np.float32(dpc_strength)
+    # Columns whose +-2 neighbours fall outside the frame take the mirrored path.
+    inner0 = min(max(2 - x0, 0), w)
+    inner1 = max(min(full_w - 2 - x0, w), inner0)
+    for y in prange(h):
+        ay = y0 + y
+        par = ay & 1
+        r0 = raw[ay]
+        rm = raw[_mirror(ay - 2, full_h)]
+        rp = raw[_mirror(ay + 2, full_h)]
+        orow = out[y]
+        bl = col_black[par]
+        sc = col_scale[par]
+        th = col_thr[par]
+        gains = np.ones(w, np.float32)
+        if use_lsc:
+            # The grid interpolated to this row (tiny), then along the row per column.
+            iy, fy64 = _lsc_axis(ay, full_h, gh)
+            fy = np.float32(fy64)
+            grow = np.empty((2, gw), np.float32)
+            for k in range(2):
+                p = 2 * par + ((x0 + k) & 1)
+                for c in range(gw):
+                    g = lsc[p, iy, c] + (lsc[p, iy + 1, c] - lsc[p, iy, c]) * fy
+                    grow[k, c] = np.float32(1.0) + lsc_strength * (g - np.float32(1.0))
+            for x in range(w):
+                row_k = grow[x & 1]
+                c = ix[x]
+                gains[x] = row_k[c] + (row_k[c + 1] - row_k[c]) * fx[x]
+        if dpc_on:
+            for x in range(inner0, inner1):
+                ax = x0 + x
+                v = _dpc(np.float32(r0[ax]), r0, rm, rp, ax, ax - 2, ax + 2, th[x], strength)
+                orow[x] = min((v - bl[x]) * sc[x] * gains[x], top)
+            for x in range(w):
+                if x < inner0 or x >= inner1:
+                    ax = x0 + x
+                    v = _dpc(np.float32(r0[ax]), r0, rm, rp, ax, _mirror(ax - 2, full_w),
+                             _mirror(ax + 2, full_w), th[x], strength)
+                    orow[x] = min((v - bl[x]) * sc[x] * gains[x], top)
+        else:
+            for x in range(w):
+                orow[x] = min((np.float32(r0[x0 + x]) - bl[x]) * sc[x] * gains[x], top)
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath=True)
+def bin_preview(raw, out, black, scale, colour_of, lsc, lsc_strength, clip_white):
+    """Fitted camera-RGB preview straight from the mosaic: average whole 2x2 tiles per output pixel.
+
+    out: (oh, ow, 3) float32 with oh <= H/2, ow <= W/2. colour_of: int32[4] colour (0 R, 1 G,
+    2 B) per tile position. Every sample is normalised, shaded (gain at its tile column and the
+    output row's centre) and clipped before averaging, as on the full-resolution path. Replaces
+    defect correction and demosaic on the preview path (binning averages them away).
+    """
+    oh, ow = out.shape[0], out.shape[1]
+    full_h, full_w = raw.shape
+    th, tw = full_h // 2, full_w // 2
+    gh, gw = lsc.shape[1], lsc.shape[2]
+    use_lsc = gh >= 2 and gw >= 2
+    tx0 = np.empty(ow, np.int64)
+    tx1 = np.empty(ow, np.int64)
+    for ox in range(ow):
+        tx0[ox] = ox * tw // ow
+        tx1[ox] = max((ox + 1) * tw // ow, tx0[ox] + 1)
+    ix, fx = _axis_tables(0, tw, tw, gw)  # shading columns at tile centres
+    top = np.float32(1.0) if clip_white else np.float32(3.0e38)
+    n_g = np.float32(0.0)
+    for p in range(4):
+        if colour_of[p] == 1:
+            n_g += 1.0
+    for oy in prange(oh):
+        ty0 = oy * th // oh
+        ty1 = max((oy + 1) * th // oh, ty0 + 1)
+        gains = np.ones((4, tw), np.float32)
+        if use_lsc:
+            iy, fy64 = _lsc_axis((ty0 + ty1) - 0.5, full_h, gh)
+            fy = np.float32(fy64)
+            for p in range(4):
+                grow = np.empty(gw, np.float32)
+                for c in range(gw):
+                    g = lsc[p, iy, c] + (lsc[p, iy + 1, c] - lsc[p, iy, c]) * fy
+                    grow[c] = np.float32(1.0) + lsc_strength * (g - np.float32(1.0))
+                gp = gains[p]
+                for tx in range(tw):
+                    c = ix[tx]
+                    gp[tx] = grow[c] + (grow[c + 1] - grow[c]) * fx[tx]
+        # Sum of each tile position's corrected value down the rows of this output row.
+        cols = np.zeros((4, tw), np.float32)
+        for ty in range(ty0, ty1):
+            for p in range(4):
+                src = raw[2 * ty + (p >> 1)]
+                b = black[p]
+                s = scale[p]
+                gp = gains[p]
+                dst = cols[p]
+                off = p & 1
+                for tx in range(tw):
+                    dst[tx] += min((np.float32(src[2 * tx + off]) - b) * s * gp[tx], top)
+        orow = out[oy]
+        for ox in range(ow):
+            n = np.float32(1.0 / ((ty1 - ty0) * (tx1[ox] - tx0[ox])))
+            r = np.float32(0.0)
+            g = np.float32(0.0)
+            bl = np.float32(0.0)
+            for p in range(4):
+                acc = np.float32(0.0)
+                for tx in range(tx0[ox], tx1[ox]):
+                    acc += cols[p, tx]
+                c = colour_of[p]
+                if c == 0:
+                    r += acc
+                elif c == 1:
+                    g += acc
+                else:
+                    bl += acc
+            orow[ox, 0] = r * n
+            orow[ox, 1] = g * n / n_g
+            orow[ox, 2] = bl * n

@@ -1,0 +1,232 @@
+"""The ISP pipeline: ordered nodes over the declared stages, with a per-node cache and taps.
+
+A node runs one kernel (or a fused pair) for one or more consecutive stages:
+
+    raw       black_level, dpc, lsc, wb   uint16 mosaic -> float32 mosaic (normalised, balanced)
+    demosaic  demosaic                    -> float32 camera RGB (H, W, 3)
+    linear    ccm, exposure               -> float32 linear sRGB
+    tone      tone                        -> Y'CbCr planes (display-encoded)
+    denoise   denoise                     -> Y'CbCr planes
+    final     sharpen, colour             -> RGB uint8 / uint16
+
+On the preview path `raw` and `demosaic` are replaced by `bin`, which averages whole CFA tiles
+straight into a fitted camera-RGB image. Each node's output is cached under a key made of the
+capture, the geometry and the digests of every stage up to and including it, so a change to a
+late stage re-runs only the nodes from there on (darktable's pixelpipe cache, one entry per node).
+
+Sensor full scale is clipped after white balance (as LibRaw and fixed-point ISPs do), so
+saturated highlights stay neutral; the exposure stage's clip switch governs only linear values.
+
+Buffers are owned per node and reused from frame to frame; the final image alternates between
+two buffers, so a returned image stays valid until the render after next. One Pipeline is used
+by one thread at a time (the GUI keeps one render worker).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from app import colorimetry
+from app.capture import Capture, cfa_channels
+from app.isp import prepare
+from app.isp.kernels import colour as colour_kernels
+from app.isp.kernels import demosaic as demosaic_kernels
+from app.isp.kernels import detail
+from app.isp.kernels import mosaic as mosaic_kernels
+from app.isp.stages import IspParams
+from app.isp.tone import build_lut
+from app.isp.views import Geometry, View, resolve
+
+TAPS = ("mosaic", "raw", "demosaic", "linear", "tone", "denoise", "final")
+OUTPUT_DTYPES = (np.uint8, np.uint16)
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    stages: tuple[str, ...]
+    run: Callable  # (pipeline, geometry, input, params) -> output
+
+
+class Pipeline:
+    """Renders one capture with any IspParams, at full size, as a fitted preview or a region."""
+
+    def __init__(self, capture: Capture):
+        self.capture = capture
+        self._cache: dict[str, tuple[tuple, object]] = {}
+        self._buffers: dict[tuple, np.ndarray] = {}
+        self._flip = 0
+        self._camera_to_srgb = colorimetry.camera_to_srgb(capture)
+        self.timings: dict[str, float] = {}  # ms per node run in the last render
+        self.channels = cfa_channels(capture.cfa) if capture.is_mosaic else None
+
+    # ----- public API -------------------------------------------------------------------
+    def render(self, params: IspParams, view: View | None = None, *, tap: str = "final",
+               out_dtype=np.uint8):
+        """Render and return the output of `tap` (see TAPS).
+
+        For "final" the result is an RGB image of `out_dtype`; other taps return the node's own
+        data (float32 mosaic or RGB, or a (Y, Cb, Cr) tuple) for display via `taps.to_display`.
+        Region views return only the requested region.
+        """
+        if tap not in TAPS:
+            raise ValueError(f"unknown tap {tap!r}; choose from {', '.join(TAPS)}")
+        if out_dtype not in OUTPUT_DTYPES:
+            raise ValueError(f"unsupported output type {out_dtype}")
+        geometry = resolve(view or View.full(), self.capture.width, self.capture.height,
+                           self.capture.is_mosaic)
+        self.timings = {}
+        if tap == "mosaic":
+            return self._mosaic_window(geometry)
+        data = None
+        key: tuple = (self.capture.token, geometry.key)
+        for node in self._nodes(geometry):
+            key = key + tuple(getattr(params, s).digest() for s in node.stages)
+            node_key = key + ((np.dtype(out_dtype).str,) if node.name == "final" else ())
+            cached = self._cache.get(node.name)
+            if cached is not None and cached[0] == node_key:
+                data = cached[1]
+            else:
+                t0 = time.perf_counter()
+                self._out_dtype = np.dtype(out_dtype)
+                data = node.run(self, geometry, data, params)
+                self.timings[node.name] = (time.perf_counter() - t0) * 1e3
+                self._cache[node.name] = (node_key, data)
+            if node.name == tap or (node.name == "bin" and tap in ("raw", "demosaic")):
+                return _crop(data, geometry)
+        return _crop(data, geometry)
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    # ----- node plumbing -----------------------------------------------------------------
+    def _nodes(self, geometry: Geometry) -> tuple[Node, ...]:
+        front = (_BIN,) if geometry.kind == "preview" else (_RAW, _DEMOSAIC)
+        return front + (_LINEAR, _TONE, _DENOISE, _FINAL)
+
+    def _buffer(self, owner: str, shape: tuple, dtype=np.float32) -> np.ndarray:
+        key = (owner, shape, np.dtype(dtype).str)
+        buf = self._buffers.get(key)
+        if buf is None:
+            # Drop this owner's buffers of other shapes (a new view size) before allocating.
+            for k in [k for k in self._buffers if k[0] == owner]:
+                del self._buffers[k]
+            buf = self._buffers[key] = np.empty(shape, dtype)
+        return buf
+
+    def _mosaic_window(self, geometry: Geometry) -> np.ndarray:
+        m = self.capture.mosaic
+        if geometry.kind == "preview":
+            h, w = geometry.out_size
+            sy = max(1, m.shape[0] // h)
+            sx = max(1, m.shape[1] // w)
+            return m[::sy, ::sx][:h, :w]
+        y0, x0, h, w = geometry.window
+        return _crop(m[y0:y0 + h, x0:x0 + w], geometry)
+
+
+def _crop(data, geometry: Geometry):
+    y, x, h, w = geometry.crop
+    if isinstance(data, tuple):
+        return tuple(_crop(d, geometry) for d in data)
+    if data.shape[0] == h and data.shape[1] == w:
+        return data
+    return data[y:y + h, x:x + w]
+
+
+# ----- node implementations ------------------------------------------------------------
+def _run_raw(pipe: Pipeline, geometry: Geometry, _inp, params: IspParams):
+    cap = pipe.capture
+    y0, x0, h, w = geometry.window
+    if not cap.is_mosaic:  # LinearRaw: already RGB; levels and white balance only
+        black, white = prepare.levels(cap, params)
+        gains = prepare.wb_gains(cap, params, black, white)
+        rgb = cap.mosaic[y0:y0 + h, x0:x0 + w].astype(np.float32)
+        out = (rgb - np.float32(black[0])) * (gains / max(white - black[0], 1.0)).astype(np.float32)
+        return np.minimum(out, 1.0, out=out)
+    black, scale, dpc_on, dpc_thr, dpc_strength, lsc, lsc_strength = prepare.mosaic_constants(cap, params)
+    out = pipe._buffer("raw", (h, w))
+    mosaic_kernels.correct_mosaic(cap.mosaic, y0, x0, out, black, scale, dpc_on, dpc_thr,
+                                  dpc_strength, lsc, lsc_strength, True)
+    return out
+
+
+def _run_demosaic(pipe: Pipeline, geometry: Geometry, mosaic, params: IspParams):
+    if mosaic.ndim == 3:  # already demosaiced capture
+        return mosaic
+    stage = params.demosaic
+    method = stage.method if stage.enabled else "none"
+    out = pipe._buffer("demosaic", mosaic.shape + (3,))
+    return demosaic_kernels.demosaic(mosaic, pipe.channels, method, out)
+
+
+def _run_bin(pipe: Pipeline, geometry: Geometry, _inp, params: IspParams):
+    cap = pipe.capture
+    black, scale, _dpc_on, _thr, _strength, lsc, lsc_strength = prepare.mosaic_constants(cap, params)
+    out = pipe._buffer("bin", geometry.out_size + (3,))
+    mosaic_kernels.bin_preview(cap.mosaic, out, black, scale,
+                               pipe.channels.ravel().astype(np.int32), lsc, lsc_strength, True)
+    return out
+
+
+def _run_linear(pipe: Pipeline, geometry: Geometry, rgb, params: IspParams):
+    if not (params.ccm.enabled or params.exposure.enabled):
+        return rgb
+    matrix = prepare.colour_matrix(pipe.capture, params, pipe._camera_to_srgb)
+    out = pipe._buffer("linear", rgb.shape)
+    colour_kernels.apply_matrix(rgb, matrix, params.exposure.enabled and params.exposure.clip, out)
+    return out
+
+
+def _run_tone(pipe: Pipeline, geometry: Geometry, rgb, params: IspParams):
+    shape = rgb.shape[:2]
+    y = pipe._buffer("tone.y", shape)
+    cb = pipe._buffer("tone.cb", shape)
+    cr = pipe._buffer("tone.cr", shape)
+    detail.tone_to_ycc(rgb, build_lut(params.tone), y, cb, cr)
+    return y, cb, cr
+
+
+def _run_denoise(pipe: Pipeline, geometry: Geometry, ycc, params: IspParams):
+    nr = params.denoise
+    if not nr.enabled or (nr.luma_strength == 0 and nr.chroma_strength == 0):
+        return ycc
+    y, cb, cr = ycc
+    if nr.luma_strength > 0:
+        y_out = pipe._buffer("denoise.y", y.shape)
+        detail.denoise_luma(y, np.float32(nr.luma_strength), nr.luma_radius, y_out)
+    else:
+        y_out = y
+    if nr.chroma_strength > 0:
+        cb_out = pipe._buffer("denoise.cb", y.shape)
+        cr_out = pipe._buffer("denoise.cr", y.shape)
+        detail.denoise_chroma(y, cb, cr, np.float32(nr.chroma_strength), nr.chroma_radius,
+                              cb_out, cr_out)
+    else:
+        cb_out, cr_out = cb, cr
+    return y_out, cb_out, cr_out
+
+
+def _run_final(pipe: Pipeline, geometry: Geometry, ycc, params: IspParams):
+    y, cb, cr = ycc
+    pipe._flip ^= 1
+    out = pipe._buffer(f"final{pipe._flip}", y.shape + (3,), pipe._out_dtype)
+    sh, col = params.sharpen, params.colour
+    detail.sharpen_finish(
+        y, cb, cr, bool(sh.enabled and sh.strength > 0), np.float32(sh.sigma),
+        np.float32(sh.strength), np.float32(sh.threshold), np.float32(sh.limit),
+        np.float32(col.saturation if col.enabled else 1.0),
+        np.float32(col.hue if col.enabled else 0.0), out)
+    return out
+
+
+_RAW = Node("raw", ("black_level", "dpc", "lsc", "wb"), _run_raw)
+_DEMOSAIC = Node("demosaic", ("demosaic",), _run_demosaic)
+_BIN = Node("bin", ("black_level", "dpc", "lsc", "wb", "demosaic"), _run_bin)
+_LINEAR = Node("linear", ("ccm", "exposure"), _run_linear)
+_TONE = Node("tone", ("tone",), _run_tone)
+_DENOISE = Node("denoise", ("denoise",), _run_denoise)
+_FINAL = Node("final", ("sharpen", "colour"), _run_final)

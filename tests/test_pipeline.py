@@ -1,0 +1,93 @@
+"""The pipeline's contracts: cache re-runs only what changed, views agree, stages switch off, taps."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.isp.pipeline import TAPS, Pipeline
+from app.isp.stages import IspParams
+from app.isp.taps import to_display
+from app.isp.views import View
+from app.warmup import synthetic_capture
+
+
+@pytest.fixture(scope="module")
+def capture():
+    return synthetic_capture(640, 480)
+
+
+def test_tone_change_reruns_only_late_nodes(capture):
+    pipe = Pipeline(capture)
+    params = IspParams()
+    pipe.render(params)
+    assert set(pipe.timings) == {"raw", "demosaic", "linear", "tone", "denoise", "final"}
+    pipe.render(params.with_stage("tone", gamma=2.0, transfer="gamma"))
+    assert set(pipe.timings) == {"tone", "denoise", "final"}
+    pipe.render(params.with_stage("tone", gamma=2.0, transfer="gamma"))
+    assert pipe.timings == {}  # nothing changed: everything from the cache
+    pipe.render(params.with_stage("wb", source="manual", gains=(1.5, 1.0, 1.2)))
+    assert "raw" in pipe.timings and "demosaic" in pipe.timings
+
+
+def test_every_parameter_change_reaches_the_image(capture):
+    pipe = Pipeline(capture)
+    params = IspParams()
+    base = pipe.render(params).copy()
+    changes = [("wb", {"source": "manual", "gains": (1.2, 1.0, 2.0)}), ("exposure", {"ev": 1.0}),
+               ("tone", {"curve": ((0, 0), (0.5, 0.7), (1, 1))}), ("colour", {"saturation": 0.0}),
+               ("sharpen", {"strength": 3.0}), ("demosaic", {"method": "bilinear"}),
+               ("black_level", {"source": "manual", "black": (500, 500, 500, 500), "white": 4095})]
+    for stage, values in changes:
+        image = pipe.render(params.with_stage(stage, **values))
+        assert np.abs(image.astype(int) - base).max() > 0, f"{stage} {values} changed nothing"
+
+
+def test_disabled_stage_passes_input_through(capture):
+    pipe = Pipeline(capture)
+    params = IspParams()
+    tone_in = pipe.render(params, tap="tone")
+    denoised = pipe.render(params.with_stage("denoise", enabled=False), tap="denoise")
+    assert all(a is b for a, b in zip(tone_in, denoised))
+
+
+def test_region_matches_the_full_render(capture):
+    pipe = Pipeline(capture)
+    params = IspParams()
+    full = pipe.render(params).copy()
+    roi = Pipeline(capture).render(params, View.region(101, 77, 200, 150))
+    assert roi.shape == (150, 200, 3)
+    diff = np.abs(roi.astype(int) - full[77:227, 101:301].astype(int))
+    assert diff.max() <= 1
+
+
+def test_preview_is_fitted_and_close_to_the_full_render(capture):
+    big = synthetic_capture(2000, 1500)
+    # Neighbourhood stages work in output pixels, so they differ by design between the two.
+    params = (IspParams().with_stage("sharpen", enabled=False).with_stage("dpc", enabled=False)
+              .with_stage("denoise", enabled=False))
+    preview = Pipeline(big).render(params, View.preview(200, 200))
+    assert preview.shape == (150, 200, 3)
+    full = Pipeline(big).render(params).astype(np.float32)
+    # Area-average the full render by exactly the preview's factor (10) for comparison.
+    small = full.reshape(150, 10, 200, 10, 3).mean(axis=(1, 3))
+    assert np.abs(small - preview).mean() < 3.0
+
+
+def test_every_tap_is_displayable(capture):
+    pipe = Pipeline(capture)
+    for tap in TAPS:
+        data = pipe.render(IspParams(), View.preview(320, 240), tap=tap)
+        image = to_display(tap, data, capture.white_level)
+        assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
+
+
+def test_sixteen_bit_output_agrees_with_eight_bit(capture):
+    pipe = Pipeline(capture)
+    eight = pipe.render(IspParams()).astype(np.int32)
+    sixteen = pipe.render(IspParams(), out_dtype=np.uint16).astype(np.int32)
+    assert np.abs((sixteen + 128) // 257 - eight).max() <= 1
+
+
+def test_out_of_range_parameter_is_refused_with_its_path():
+    with pytest.raises(ValueError, match=r"gains\[2\]: 40 is above the maximum 16"):
+        IspParams().with_stage("wb", gains=(1.0, 1.0, 40.0))
