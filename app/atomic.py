@@ -19,8 +19,9 @@ def atomic_open(path: str | Path, mode: str = "wb", *, backup: bool = False, enc
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a directory")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    os.close(fd)  # reopened by name: some writers (tifffile) need the handle's file name
     try:
-        with os.fdopen(fd, mode, encoding=encoding) as handle:
+        with open(tmp, mode, encoding=encoding) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
