@@ -51,6 +51,8 @@ def run(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed: not an error
+        return 0
     except Exception as err:  # a bug, not the user's fault: say so in one line
         if os.environ.get("CAMTUNE_DEBUG"):
             traceback.print_exc()

@@ -77,6 +77,21 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+def check_declared_ranges(model: BaseModel) -> BaseModel:
+    """Raise ValueError naming the path of the first number outside its field's declared range."""
+    for name, field in type(model).model_fields.items():
+        extra = field.json_schema_extra or {}
+        lo, hi = extra.get("minimum"), extra.get("maximum")
+        for path, number in _walk_numbers(getattr(model, name), name):
+            if not math.isfinite(number):
+                raise ValueError(f"{path}: {number} is not a finite number")
+            if lo is not None and number < lo:
+                raise ValueError(f"{path}: {_fmt(number)} is below the minimum {_fmt(lo)}")
+            if hi is not None and number > hi:
+                raise ValueError(f"{path}: {_fmt(number)} is above the maximum {_fmt(hi)}")
+    return model
+
+
 class StageParams(BaseModel):
     """Base of every stage's parameters: frozen, no unknown keys, declared ranges enforced."""
 
@@ -86,17 +101,7 @@ class StageParams(BaseModel):
 
     @model_validator(mode="after")
     def _check_declared_ranges(self):
-        for name, field in type(self).model_fields.items():
-            extra = field.json_schema_extra or {}
-            lo, hi = extra.get("minimum"), extra.get("maximum")
-            for path, number in _walk_numbers(getattr(self, name), name):
-                if not math.isfinite(number):
-                    raise ValueError(f"{path}: {number} is not a finite number")
-                if lo is not None and number < lo:
-                    raise ValueError(f"{path}: {_fmt(number)} is below the minimum {_fmt(lo)}")
-                if hi is not None and number > hi:
-                    raise ValueError(f"{path}: {_fmt(number)} is above the maximum {_fmt(hi)}")
-        return self
+        return check_declared_ranges(self)
 
     @classmethod
     def specs(cls) -> tuple[ParamSpec, ...]:

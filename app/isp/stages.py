@@ -15,6 +15,7 @@ from app.isp.declare import StageParams, param
 IDENTITY_3X3 = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 Matrix3x3 = tuple[float, float, float, float, float, float, float, float, float]
 Vector4 = tuple[float, float, float, float]
+MAX_GRID_SIDE = 128  # no firmware uses more than 64; a larger grid is a malformed file
 # Per-channel vectors name Bayer channels, not tile positions: Gr shares rows with R, Gb with B.
 BAYER_CHANNELS = ("R", "Gr", "Gb", "B")
 
@@ -66,6 +67,8 @@ class LensShading(StageParams):
         cols = len(gains[0][0]) if rows else 0
         if rows < 2 or cols < 2:
             raise ValueError("each grid needs at least 2x2 cells")
+        if rows > MAX_GRID_SIDE or cols > MAX_GRID_SIDE:
+            raise ValueError(f"grid {rows}x{cols} is larger than {MAX_GRID_SIDE}x{MAX_GRID_SIDE}")
         for c, grid in enumerate(gains):
             if len(grid) != rows or any(len(r) != cols for r in grid):
                 raise ValueError(f"grid {c} is not {rows}x{cols} like grid 0")
@@ -98,7 +101,7 @@ class ColourMatrix(StageParams):
                                "illuminants at the as-shot white point), or the manual matrix.")
     matrix: Matrix3x3 = param(
         IDENTITY_3X3, kind="matrix3x3", unit="", minimum=-8.0, maximum=8.0, step=0.01,
-        description="Manual 3x3 matrix, row-major: output sRGB row = matrix row . camera RGB.")
+        description="Manual 3x3 matrix, row-major: linear sRGB = matrix x white-balanced camera RGB.")
 
 
 class Exposure(StageParams):

@@ -40,7 +40,12 @@ def monotone_cubic(points: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def build_lut(tone, size: int = LUT_SIZE) -> np.ndarray:
     """float32 LUT sampling linear [0, 1] -> display value, from the `Tone` stage parameters."""
-    x = np.linspace(0.0, 1.0, size)
+    return response(tone, np.linspace(0.0, 1.0, size)).astype(np.float32)
+
+
+def response(tone, x: np.ndarray) -> np.ndarray:
+    """The tone stage's exact output (float64) at linear inputs `x` in [0, 1]."""
+    x = np.clip(np.asarray(x, dtype=np.float64), 0.0, 1.0)
     if not tone.enabled or tone.transfer == "linear":
         encoded = x
     elif tone.transfer == "srgb":
@@ -49,4 +54,4 @@ def build_lut(tone, size: int = LUT_SIZE) -> np.ndarray:
         encoded = np.power(x, 1.0 / tone.gamma)
     if tone.enabled:
         encoded = monotone_cubic(np.asarray(tone.curve, dtype=np.float64), encoded)
-    return np.clip(encoded, 0.0, 1.0).astype(np.float32)
+    return np.clip(encoded, 0.0, 1.0)
