@@ -25,13 +25,23 @@ def atomic_open(path: str | Path, mode: str = "wb", *, backup: bool = False, enc
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        if backup and path.exists():
-            shutil.copy2(path, path.with_name(path.name + ".bak"))
+        if path.exists():
+            shutil.copymode(path, tmp)  # a replaced file keeps its permissions
+            if backup:
+                shutil.copy2(path, path.with_name(path.name + ".bak"))
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a new file follows the umask
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, *, backup: bool = False) -> None:

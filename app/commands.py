@@ -156,7 +156,7 @@ def open_files(argv: list[str]) -> int:
     out_dir = Path(__file__).resolve().parents[1] / "out"
     out_dir.mkdir(exist_ok=True)
     if not argv:
-        from app.demo import demo_capture
+        from app.simulate import demo_capture
         captures = [("demo", demo_capture())]
     else:
         captures = [(Path(a).stem, _load(a, None)) for a in argv]

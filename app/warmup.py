@@ -49,9 +49,10 @@ def warm_kernels(log=None) -> float:
     pipe.render(params, out_dtype=np.uint16)
     for tap in TAPS:
         to_display(tap, pipe.render(params, tap=tap), capture.white_level)
-    try:
-        from app.loaders import mipi
-        mipi.warm()
-    except ImportError:
-        pass
+    if log:
+        log("  compiling: MIPI unpackers, virtual camera")
+    from app.loaders import mipi
+    from app.simulate import warm as warm_simulator
+    mipi.warm()
+    warm_simulator()
     return time.perf_counter() - t0

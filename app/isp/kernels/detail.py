@@ -1,0 +1,893 @@
+"""Late-stage ISP kernels: tone -> Y'CbCr, edge-preserving denoise, sharpen + colour + quantise.
+
+The live preview must redraw within one display frame, so every kernel is a numba function
+that streams over row strips (one or two per thread), keeps its working rows in small
+per-strip ring buffers that stay in L2, and writes into arrays the caller owns and reuses
+frame after frame (outputs must not alias inputs). Box filters keep running column sums and
+sum rows directly (short windows) or by binary doubling (long ones), so their cost hardly
+grows with the radius. Chroma noise reduction fits its model at half resolution.
+
+Colour space: Y'CbCr with BT.709 coefficients, full range, Cb/Cr centred on 0, computed on
+display-encoded R'G'B' (after the tone LUT). All arithmetic is float32.
+
+Numba notes that shape the code: index expressions like ``a[x + k]`` with a signed ``k`` are
+compiled with negative-index wraparound, which turns vector loads into gathers, so offset
+rows are taken as views (``a[k:]``) and indexed by the loop counter only; float division is
+compiled with ``error_model="numpy"`` so it is not guarded by a ZeroDivisionError branch; and
+the fast-math flags leave out no-NaN/no-Inf so the NaN-safe clamps keep their meaning.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import njit, prange, types
+from numba.core.errors import TypingError
+from numba.extending import overload
+
+_F = np.float32
+
+# BT.709 luma weights and the Cb/Cr scale factors (full range, chroma centred on 0).
+_KR = _F(0.2126)
+_KB = _F(0.0722)
+_KG = _F(1.0 - 0.2126 - 0.0722)
+_TO_CB = _F(1.0 / (2.0 * (1.0 - 0.0722)))  # Cb = (B' - Y') / 1.8556
+_TO_CR = _F(1.0 / (2.0 * (1.0 - 0.2126)))  # Cr = (R' - Y') / 1.5748
+_R_FROM_CR = 2.0 * (1.0 - 0.2126)
+_B_FROM_CB = 2.0 * (1.0 - 0.0722)
+_G_FROM_CB = -0.0722 * 2.0 * (1.0 - 0.0722) / (1.0 - 0.2126 - 0.0722)
+_G_FROM_CR = -0.2126 * 2.0 * (1.0 - 0.2126) / (1.0 - 0.2126 - 0.0722)
+
+# Edge-stop scales: at strength 1, local structure whose standard deviation (in display-
+# encoded code values, 1.0 = white) is well below this is smoothed, well above it is kept.
+LUMA_EDGE_STOP = 0.1
+CHROMA_EDGE_STOP = 0.08
+# Below this edge-stop the filters would only reproduce their input (and the 3x3 solve of
+# the chroma filter would lose precision), so smaller strengths are clamped up to it.
+_MIN_EDGE_STOP = 0.002
+
+MAX_RADIUS = 8
+MAX_SHARPEN_TAPS = 16  # Gaussian half-width cap: sigma up to ~5.3 px
+
+_ZERO = _F(0.0)
+_ONE = _F(1.0)
+_HALF = _F(0.5)
+_QUARTER = _F(0.25)
+_THREE_QUARTERS = _F(0.75)
+
+# Strips per call: one per thread keeps the per-strip warm-up rows (2*radius) to a minimum.
+# Read when a kernel is compiled (and then cached): it only tunes speed, never results.
+_NSTRIPS = max(1, int(numba.config.NUMBA_NUM_THREADS))
+# Pixels per chunk of the tone kernel's row work: its three row buffers then stay in L1.
+_TONE_CHUNK = 256
+
+_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+_JIT = dict(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
+_PJIT = dict(_JIT, parallel=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Row helpers.
+# ---------------------------------------------------------------------------------------
+
+@njit(**_JIT)
+def _clamp(i, lo, hi):
+    return min(max(i, lo), hi)
+
+
+@njit(**_JIT)
+def _pad_edges(buf, r, n):
+    """Replicate the first/last of n interior samples (stored at buf[r:r+n]) into r-wide margins."""
+    first = buf[r]
+    last = buf[r + n - 1]
+    for i in range(r):
+        buf[i] = first
+        buf[r + n + i] = last
+
+
+@njit(**_JIT)
+def _hbox_direct(src, n, length, dst):
+    """dst[x] = sum(src[x:x+length]) for the short windows (length 1..9) in a single pass."""
+    s1 = src[1:]
+    s2 = src[2:]
+    if length == 3:
+        for x in range(n):
+            dst[x] = (src[x] + s1[x]) + s2[x]
+        return
+    s3 = src[3:]
+    s4 = src[4:]
+    if length == 5:
+        for x in range(n):
+            dst[x] = (src[x] + s1[x]) + (s2[x] + s3[x]) + s4[x]
+        return
+    s5 = src[5:]
+    s6 = src[6:]
+    if length == 7:
+        for x in range(n):
+            dst[x] = ((src[x] + s1[x]) + (s2[x] + s3[x])) + ((s4[x] + s5[x]) + s6[x])
+        return
+    s7 = src[7:]
+    s8 = src[8:]
+    for x in range(n):
+        dst[x] = (((src[x] + s1[x]) + (s2[x] + s3[x])) + ((s4[x] + s5[x]) + (s6[x] + s7[x]))
+                  + s8[x])
+
+
+@njit(**_JIT)
+def _hbox(src, n, length, dst, t0, t1):
+    """dst[x] = sum(src[x:x+length]) for x < n (length odd, 1..17).
+
+    Windows up to 9 are summed directly in one vectorised pass (the shifted loads hit L1).
+    Longer ones use binary doubling: sums of 2, 4, 8, ... neighbours are built in ping-pong
+    buffers and the set bits of `length` are added up, so a 17-wide box costs 6 passes
+    instead of 16 adds per sample or a serial running sum (whose add latency dominates).
+    """
+    if length == 1:
+        for x in range(n):
+            dst[x] = src[x]
+        return
+    if length <= 9:
+        _hbox_direct(src, n, length, dst)
+        return
+    valid = n + length - 1
+    cur = src
+    first = True
+    off = 0
+    p = 1
+    flip = False
+    while True:
+        if length & p:
+            shifted = cur[off:]
+            if first:
+                for x in range(n):
+                    dst[x] = shifted[x]
+                first = False
+            else:
+                for x in range(n):
+                    dst[x] += shifted[x]
+            off += p
+        if 2 * p > length:
+            break
+        nxt = t1 if flip else t0
+        flip = not flip
+        valid -= p
+        shifted = cur[p:]
+        for x in range(valid):
+            nxt[x] = cur[x] + shifted[x]
+        cur = nxt
+        p *= 2
+
+
+@njit(**_JIT)
+def _running_update(acc, add, sub, n):
+    """acc[x] += add[x] - sub[x]: one step of a running column sum."""
+    for x in range(n):
+        acc[x] += add[x] - sub[x]
+
+
+@njit(**_JIT)
+def _running_update_prod(acc, add_a, add_b, sub_a, sub_b, n):
+    """acc[x] += add_a*add_b - sub_a*sub_b: one step of a running column sum of a product."""
+    for x in range(n):
+        acc[x] += add_a[x] * add_b[x] - sub_a[x] * sub_b[x]
+
+
+@njit(**_JIT)
+def _box_rows(cs, nchan, r, n, out, t0, t1):
+    """Replicate-pad each channel's column sums and box-sum them along the row into out."""
+    length = 2 * r + 1
+    for c in range(nchan):
+        _pad_edges(cs[c], r, n)
+        _hbox(cs[c], n, length, out[c], t0, t1)
+
+
+# ---------------------------------------------------------------------------------------
+# Tone + colour conversion.
+# ---------------------------------------------------------------------------------------
+
+@njit(**_JIT)
+def _tone_chunk(src, m, table, top, yr, cbr, crr, idx, frac, pairs):
+    """Tone-map m interleaved R'G'B' pixels and convert them to Y'CbCr.
+
+    Split in three loops so that only the table reads stay scalar (AVX-512 gathers are
+    slower than scalar loads on this class of CPU): clamp + index/fraction per channel
+    (vector, de-interleaving), (value, slope) pair fetch (scalar, one 8-byte load per
+    sample), interpolation + colour matrix (vector). The buffers hold one chunk so they
+    stay in L1.
+    """
+    ir = idx[0]
+    ig = idx[1]
+    ib = idx[2]
+    fr = frac[0]
+    fg = frac[1]
+    fb = frac[2]
+    for x in range(m):
+        r_ = src[3 * x]
+        g_ = src[3 * x + 1]
+        b_ = src[3 * x + 2]
+        # Compare-and-select so that NaN lands on 0 and the index is always in range.
+        r_ = r_ if r_ > _ZERO else _ZERO
+        g_ = g_ if g_ > _ZERO else _ZERO
+        b_ = b_ if b_ > _ZERO else _ZERO
+        r_ = (r_ if r_ < _ONE else _ONE) * top
+        g_ = (g_ if g_ < _ONE else _ONE) * top
+        b_ = (b_ if b_ < _ONE else _ONE) * top
+        kr = np.int32(r_)
+        kg = np.int32(g_)
+        kb = np.int32(b_)
+        ir[x] = kr
+        ig[x] = kg
+        ib[x] = kb
+        fr[x] = r_ - _F(kr)
+        fg[x] = g_ - _F(kg)
+        fb[x] = b_ - _F(kb)
+    pr = pairs[0]
+    pg = pairs[1]
+    pb = pairs[2]
+    for x in range(m):
+        pr[x] = table[np.uint32(ir[x])]
+        pg[x] = table[np.uint32(ig[x])]
+        pb[x] = table[np.uint32(ib[x])]
+    vr = pr.view(np.float32)
+    vg = pg.view(np.float32)
+    vb = pb.view(np.float32)
+    for x in range(m):
+        rp = vr[2 * x] + fr[x] * vr[2 * x + 1]
+        gp = vg[2 * x] + fg[x] * vg[2 * x + 1]
+        bp = vb[2 * x] + fb[x] * vb[2 * x + 1]
+        yy = _KR * rp + _KG * gp + _KB * bp
+        yr[x] = yy
+        cbr[x] = (bp - yy) * _TO_CB
+        crr[x] = (rp - yy) * _TO_CR
+
+
+@njit(**_PJIT)
+def tone_to_ycc(rgb, lut, y, cb, cr):
+    """Apply the tone LUT per channel and convert to Y'CbCr (BT.709, full range).
+
+    rgb: HxWx3 float32, C-contiguous, linear. lut: float32[N], N >= 2, the transfer sampled
+    at i/(N-1) on [0, 1]; it is read with linear interpolation after clamping the input to
+    [0, 1] (NaN reads as 0). y, cb, cr: HxW float32 outputs (must not alias rgb).
+    """
+    h, w = y.shape
+    if rgb.shape[0] != h or rgb.shape[1] != w or rgb.shape[2] != 3:
+        raise ValueError("tone_to_ycc: rgb must be HxWx3 with the planes' H and W")
+    if cb.shape != y.shape or cr.shape != y.shape:
+        raise ValueError("tone_to_ycc: y, cb and cr must have the same shape")
+    n = lut.shape[0]
+    if n < 2:
+        raise ValueError("tone_to_ycc: the LUT needs at least 2 entries")
+    # (value, slope) pairs so that one 8-byte load fetches both interpolation operands.
+    pair_tab = np.empty(2 * n, np.float32)
+    for i in range(n - 1):
+        pair_tab[2 * i] = lut[i]
+        pair_tab[2 * i + 1] = lut[i + 1] - lut[i]
+    pair_tab[2 * n - 2] = lut[n - 1]
+    pair_tab[2 * n - 1] = _ZERO
+    table = pair_tab.view(np.uint64)
+    top = _F(n - 1)
+    flat = rgb.reshape(h, 3 * w)
+    # More strips than threads: this kernel is bound by scalar loads, which balance poorly.
+    nstrips = min(2 * _NSTRIPS, h)
+    chunk = _TONE_CHUNK
+    idx = np.empty((nstrips, 3, chunk), np.int32)
+    frac = np.empty((nstrips, 3, chunk), np.float32)
+    pairs = np.empty((nstrips, 3, chunk), np.uint64)
+    for s in prange(nstrips):
+        for row in range(s * h // nstrips, (s + 1) * h // nstrips):
+            src = flat[row]
+            yr = y[row]
+            cbr = cb[row]
+            crr = cr[row]
+            for x0 in range(0, w, chunk):
+                _tone_chunk(src[3 * x0:], min(chunk, w - x0), table, top, yr[x0:], cbr[x0:],
+                            crr[x0:], idx[s], frac[s], pairs[s])
+
+
+def _quant_params(out):  # pragma: no cover - typing stub, implemented by the overload below
+    raise NotImplementedError
+
+
+@overload(_quant_params)
+def _quant_params_impl(out):
+    """(scale, rounding offset) for the output dtype, resolved at compile time."""
+    dt = out.dtype
+    if dt == types.uint8:
+        return lambda out: (_F(255.0), _HALF)
+    if dt == types.uint16:
+        return lambda out: (_F(65535.0), _HALF)
+    if dt == types.float32:
+        return lambda out: (_ONE, _ZERO)
+    raise TypingError("output must be uint8, uint16 or float32, got %s" % dt)
+
+
+@njit(**_JIT)
+def _store_rgb(yr, cbr, crr, coef, orow, w, scale, offset):
+    """Y'CbCr row -> R'G'B' row, clamped to [0, 1], scaled, rounded and interleaved.
+
+    coef = (r_cb, r_cr, g_cb, g_cr, b_cb, b_cr): the chroma-to-RGB matrix with saturation and
+    hue already folded in, so the colour adjustment costs nothing extra here. Writing the
+    row as one flat run of 3*w values lets LLVM vectorise the interleaving store.
+    """
+    r_cb = coef[0]
+    r_cr = coef[1]
+    g_cb = coef[2]
+    g_cr = coef[3]
+    b_cb = coef[4]
+    b_cr = coef[5]
+    flat = orow.reshape(3 * w)
+    for x in range(w):
+        yy = yr[x]
+        c_b = cbr[x]
+        c_r = crr[x]
+        r_ = min(max(yy + r_cb * c_b + r_cr * c_r, _ZERO), _ONE)
+        g_ = min(max(yy + g_cb * c_b + g_cr * c_r, _ZERO), _ONE)
+        b_ = min(max(yy + b_cb * c_b + b_cr * c_r, _ZERO), _ONE)
+        flat[3 * x] = r_ * scale + offset
+        flat[3 * x + 1] = g_ * scale + offset
+        flat[3 * x + 2] = b_ * scale + offset
+
+
+@njit(**_JIT)
+def _chroma_matrix(saturation, hue_degrees):
+    """Chroma -> R'G'B' offsets after scaling (Cb, Cr) by saturation and rotating it by hue.
+
+    The rotation is counter-clockwise in the (Cb, Cr) plane:
+    Cb' = s*(Cb*cos h - Cr*sin h), Cr' = s*(Cb*sin h + Cr*cos h).
+    """
+    th = math.radians(hue_degrees)
+    c = saturation * math.cos(th)
+    s = saturation * math.sin(th)
+    coef = np.empty(6, np.float32)
+    # R' = Y' + R_FROM_CR*Cr'; B' = Y' + B_FROM_CB*Cb'; G' = Y' + G_FROM_CB*Cb' + G_FROM_CR*Cr'
+    coef[0] = _R_FROM_CR * s
+    coef[1] = _R_FROM_CR * c
+    coef[2] = _G_FROM_CB * c + _G_FROM_CR * s
+    coef[3] = -_G_FROM_CB * s + _G_FROM_CR * c
+    coef[4] = _B_FROM_CB * c
+    coef[5] = -_B_FROM_CB * s
+    return coef
+
+
+@njit(**_JIT)
+def _check_planes(y, cb, cr, out):
+    """Shapes are checked because an out-of-bounds write in a kernel corrupts memory."""
+    h, w = y.shape
+    if cb.shape != y.shape or cr.shape != y.shape:
+        raise ValueError("y, cb and cr must have the same shape")
+    if out.shape[0] != h or out.shape[1] != w or out.shape[2] != 3:
+        raise ValueError("out must be HxWx3 with the planes' H and W")
+
+
+@njit(**_PJIT)
+def ycc_to_rgb(y, cb, cr, out):
+    """Plain Y'CbCr -> R'G'B' into out (HxWx3 uint8/uint16/float32), for intermediate views."""
+    h, w = y.shape
+    _check_planes(y, cb, cr, out)
+    scale, offset = _quant_params(out)
+    coef = _chroma_matrix(1.0, 0.0)
+    nstrips = min(_NSTRIPS, h)
+    for s in prange(nstrips):
+        for row in range(s * h // nstrips, (s + 1) * h // nstrips):
+            _store_rgb(y[row], cb[row], cr[row], coef, out[row], w, scale, offset)
+
+
+# ---------------------------------------------------------------------------------------
+# Luma noise reduction: self-guided filter, full resolution.
+# ---------------------------------------------------------------------------------------
+
+@njit(**_JIT)
+def _luma_strip(img, out, y0, y1, r, eps, ring_a, ring_b, cs, hb, t0, t1):
+    """Guided filter (guide = input) for output rows [y0, y1).
+
+    Stage 1 keeps running column sums of I and I^2 and turns each row of box means into the
+    per-pixel linear model q = a*I + b with a = var/(var+eps); stage 2 keeps running column
+    sums of a and b over a ring of 2r+2 rows and applies their box means to I. Rows and
+    columns outside the image replicate the border. I is centred on 0.5 for the sums so the
+    float32 running sums stay small.
+    """
+    h, w = img.shape
+    length = 2 * r + 1
+    nring = 2 * r + 2
+    inv = _F(1.0 / (length * length))
+    s_i = cs[0][r:]
+    s_ii = cs[1][r:]
+    s_a = cs[2][r:]
+    s_b = cs[3][r:]
+    m_i = hb[0]
+    m_ii = hb[1]
+    ja = max(y0 - r, 0)
+    next_ab = ja
+    for x in range(w):
+        s_i[x] = _ZERO
+        s_ii[x] = _ZERO
+    for k in range(-r, r + 1):
+        src = img[_clamp(ja + k, 0, h - 1)]
+        for x in range(w):
+            v = src[x] - _HALF
+            s_i[x] += v
+            s_ii[x] += v * v
+    for row in range(y0, y1):
+        top = min(row + r, h - 1)
+        while next_ab <= top:
+            j = next_ab
+            if j > ja:
+                add = img[min(j + r, h - 1)]
+                sub = img[max(j - 1 - r, 0)]
+                for x in range(w):
+                    a_ = add[x] - _HALF
+                    b_ = sub[x] - _HALF
+                    s_i[x] += a_ - b_
+                    s_ii[x] += a_ * a_ - b_ * b_
+            _box_rows(cs, 2, r, w, hb, t0, t1)
+            slot = j % nring
+            ra = ring_a[slot]
+            rb = ring_b[slot]
+            for x in range(w):
+                m = m_i[x] * inv
+                var = max(m_ii[x] * inv - m * m, _ZERO)
+                a = var / (var + eps)
+                ra[x] = a
+                rb[x] = m - a * m
+            next_ab += 1
+        if row == y0:
+            for x in range(w):
+                s_a[x] = _ZERO
+                s_b[x] = _ZERO
+            for k in range(-r, r + 1):
+                slot = _clamp(row + k, 0, h - 1) % nring
+                ra = ring_a[slot]
+                rb = ring_b[slot]
+                for x in range(w):
+                    s_a[x] += ra[x]
+                    s_b[x] += rb[x]
+        else:
+            slot_add = min(row + r, h - 1) % nring
+            slot_sub = max(row - 1 - r, 0) % nring
+            _running_update(s_a, ring_a[slot_add], ring_a[slot_sub], w)
+            _running_update(s_b, ring_b[slot_add], ring_b[slot_sub], w)
+        _box_rows(cs[2:], 2, r, w, hb, t0, t1)
+        src = img[row]
+        dst = out[row]
+        for x in range(w):
+            dst[x] = (m_i[x] * (src[x] - _HALF) + m_ii[x]) * inv + _HALF
+
+
+@njit(**_PJIT)
+def denoise_luma(y, strength, radius, out):
+    """Edge-preserving luma noise reduction: a guided filter with the luma as its own guide.
+
+    strength in [0, 1]: edge-stop sigma_e = LUMA_EDGE_STOP * strength (eps = sigma_e^2).
+    Local structure whose standard deviation is well below sigma_e is averaged away,
+    structure well above it (edges, texture) is kept; 0 copies the input.
+    radius in 1..8: box radius in pixels (clamped); the two cascaded boxes reach 2*radius.
+    """
+    h, w = y.shape
+    if out.shape != y.shape:
+        raise ValueError("denoise_luma: out must have the shape of y")
+    if strength <= 0.0:
+        for row in prange(h):
+            out[row, :] = y[row, :]
+        return
+    r = min(max(radius, 1), MAX_RADIUS)
+    sig = max(LUMA_EDGE_STOP * min(strength, 1.0), _MIN_EDGE_STOP)
+    eps = _F(sig * sig)
+    nstrips = min(_NSTRIPS, h)
+    nring = 2 * r + 2
+    ring_a = np.empty((nstrips, nring, w), np.float32)
+    ring_b = np.empty((nstrips, nring, w), np.float32)
+    cs = np.empty((nstrips, 4, w + 2 * r), np.float32)
+    hb = np.empty((nstrips, 2, w), np.float32)
+    tmp = np.empty((nstrips, 2, w + 2 * r), np.float32)
+    for s in prange(nstrips):
+        _luma_strip(y, out, s * h // nstrips, (s + 1) * h // nstrips, r, eps,
+                    ring_a[s], ring_b[s], cs[s], hb[s], tmp[s, 0], tmp[s, 1])
+
+
+# ---------------------------------------------------------------------------------------
+# Chroma noise reduction: colour-guided filter at half resolution ("fast guided filter").
+# ---------------------------------------------------------------------------------------
+
+# Stage-1 channels (box means at half resolution) and stage-2 channels (model coefficients).
+_C_Y, _C_B, _C_R, _C_YY, _C_YB, _C_YR, _C_BB, _C_BR, _C_RR = range(9)
+# Coefficients: Cb' = A0*Y + A1*Cb + A2*Cr + A3, Cr' = A4*Y + A5*Cb + A6*Cr + A7.
+
+
+@njit(**_JIT)
+def _downsample_row(y, cb, cr, j, dst):
+    """Half-resolution row j (2x2 means; odd edges repeat the last row/column) into dst[3]."""
+    h, w = y.shape
+    w2 = (w + 1) // 2
+    r0 = 2 * j
+    r1 = min(2 * j + 1, h - 1)
+    half = w // 2
+    for c in range(3):
+        src = y if c == 0 else (cb if c == 1 else cr)
+        a = src[r0]
+        b = src[r1]
+        d = dst[c]
+        for m in range(half):
+            d[m] = (a[2 * m] + a[2 * m + 1] + b[2 * m] + b[2 * m + 1]) * _QUARTER
+        if w & 1:
+            d[w2 - 1] = (a[w - 1] + b[w - 1]) * _HALF
+    # Centre the guide luma so the float32 second moments do not cancel catastrophically.
+    d = dst[0]
+    for m in range(w2):
+        d[m] -= _HALF
+
+
+@njit(**_JIT)
+def _accumulate(acc, a, n):
+    """acc[x] += a[x]."""
+    for x in range(n):
+        acc[x] += a[x]
+
+
+@njit(**_JIT)
+def _accumulate_prod(acc, a, b, n):
+    """acc[x] += a[x]*b[x]."""
+    for x in range(n):
+        acc[x] += a[x] * b[x]
+
+
+@njit(**_JIT)
+def _moments_add(cs, row_d, r, n):
+    """Add one downsampled row's 3 channels and 6 products to the column sums (initial fill)."""
+    yv = row_d[0]
+    bv = row_d[1]
+    rv = row_d[2]
+    _accumulate(cs[_C_Y][r:], yv, n)
+    _accumulate(cs[_C_B][r:], bv, n)
+    _accumulate(cs[_C_R][r:], rv, n)
+    _accumulate_prod(cs[_C_YY][r:], yv, yv, n)
+    _accumulate_prod(cs[_C_YB][r:], yv, bv, n)
+    _accumulate_prod(cs[_C_YR][r:], yv, rv, n)
+    _accumulate_prod(cs[_C_BB][r:], bv, bv, n)
+    _accumulate_prod(cs[_C_BR][r:], bv, rv, n)
+    _accumulate_prod(cs[_C_RR][r:], rv, rv, n)
+
+
+@njit(**_JIT)
+def _moments_update(cs, add, sub, r, n):
+    """Running column sums of the 3 guide channels and their 6 products: add a row, drop one."""
+    _running_update(cs[_C_Y][r:], add[0], sub[0], n)
+    _running_update(cs[_C_B][r:], add[1], sub[1], n)
+    _running_update(cs[_C_R][r:], add[2], sub[2], n)
+    _running_update_prod(cs[_C_YY][r:], add[0], add[0], sub[0], sub[0], n)
+    _running_update_prod(cs[_C_YB][r:], add[0], add[1], sub[0], sub[1], n)
+    _running_update_prod(cs[_C_YR][r:], add[0], add[2], sub[0], sub[2], n)
+    _running_update_prod(cs[_C_BB][r:], add[1], add[1], sub[1], sub[1], n)
+    _running_update_prod(cs[_C_BR][r:], add[1], add[2], sub[1], sub[2], n)
+    _running_update_prod(cs[_C_RR][r:], add[2], add[2], sub[2], sub[2], n)
+
+
+@njit(**_JIT)
+def _chroma_model(mean, n, inv, eps, ab):
+    """Per-pixel colour-guided model for the targets Cb and Cr from the 9 box sums.
+
+    With guide I = (Y, Cb, Cr) and Sigma its local covariance, a_t = (Sigma + eps*1)^-1 cov(I, t).
+    Because each target is a guide channel, cov(I, Cb) = (Sigma + eps*1) e_Cb - eps*e_Cb, so
+    a_Cb = e_Cb - eps * column Cb of the inverse (likewise for Cr): cheap and stable.
+    b_t = mean_t - a_t . mean_I, with the guide luma's 0.5 centring folded back into b.
+    Coefficients are stored multiplied by inv (1/window area) so that the second box sum
+    directly yields their means.
+    """
+    my_ = mean[_C_Y]
+    mb_ = mean[_C_B]
+    mr_ = mean[_C_R]
+    syy = mean[_C_YY]
+    syb = mean[_C_YB]
+    syr = mean[_C_YR]
+    sbb = mean[_C_BB]
+    sbr = mean[_C_BR]
+    srr = mean[_C_RR]
+    a0 = ab[0]
+    a1 = ab[1]
+    a2 = ab[2]
+    a3 = ab[3]
+    a4 = ab[4]
+    a5 = ab[5]
+    a6 = ab[6]
+    a7 = ab[7]
+    for x in range(n):
+        my = my_[x] * inv
+        mb = mb_[x] * inv
+        mr = mr_[x] * inv
+        vyy = syy[x] * inv - my * my + eps
+        vbb = sbb[x] * inv - mb * mb + eps
+        vrr = srr[x] * inv - mr * mr + eps
+        vyb = syb[x] * inv - my * mb
+        vyr = syr[x] * inv - my * mr
+        vbr = sbr[x] * inv - mb * mr
+        # Cofactors of the symmetric matrix [[vyy vyb vyr] [vyb vbb vbr] [vyr vbr vrr]].
+        c_yy = vbb * vrr - vbr * vbr
+        c_yb = vyr * vbr - vyb * vrr
+        c_yr = vyb * vbr - vyr * vbb
+        c_bb = vyy * vrr - vyr * vyr
+        c_br = vyb * vyr - vyy * vbr
+        c_rr = vyy * vbb - vyb * vyb
+        det = vyy * c_yy + vyb * c_yb + vyr * c_yr
+        k = eps / max(det, _F(1e-30))
+        my_full = my + _HALF
+        # Cb target: a = e_Cb - eps * inverse[:, Cb].
+        ay = -k * c_yb
+        ab_ = _ONE - k * c_bb
+        ar = -k * c_br
+        a0[x] = ay * inv
+        a1[x] = ab_ * inv
+        a2[x] = ar * inv
+        a3[x] = (mb - ay * my_full - ab_ * mb - ar * mr) * inv
+        # Cr target: a = e_Cr - eps * inverse[:, Cr].
+        ay = -k * c_yr
+        ab_ = -k * c_br
+        ar = _ONE - k * c_rr
+        a4[x] = ay * inv
+        a5[x] = ab_ * inv
+        a6[x] = ar * inv
+        a7[x] = (mr - ay * my_full - ab_ * mb - ar * mr) * inv
+
+
+@njit(**_JIT)
+def _blend_rows(prev, cur, w_prev, w_cur, w2, vb):
+    """Vertical half of the bilinear upsampling: vb[c][1+m] = w_prev*prev + w_cur*cur.
+
+    vb rows carry one replicated sample at each end so the horizontal half can read m-1..m+1.
+    """
+    for c in range(8):
+        v = vb[c]
+        vi = v[1:]
+        p = prev[c]
+        q = cur[c]
+        for m in range(w2):
+            vi[m] = w_prev * p[m] + w_cur * q[m]
+        v[0] = v[1]
+        v[w2 + 1] = v[w2]
+
+
+@njit(**_JIT)
+def _apply_upsampled(vb, first, yr, cbr, crr, dst, w):
+    """dst = A_y*Y + A_b*Cb + A_r*Cr + B with the 4 coefficients vb[first:first+4] upsampled.
+
+    Horizontal half of the bilinear upsampling, fused with the apply: full-res pixel 2m sits
+    at 0.25*h[m-1] + 0.75*h[m] and 2m+1 at 0.75*h[m] + 0.25*h[m+1] (2x2-mean pixel centres).
+    """
+    ay = vb[first]
+    ab_ = vb[first + 1]
+    ar = vb[first + 2]
+    b_ = vb[first + 3]
+    ay1 = ay[1:]
+    ab1 = ab_[1:]
+    ar1 = ar[1:]
+    b1 = b_[1:]
+    ay2 = ay[2:]
+    ab2 = ab_[2:]
+    ar2 = ar[2:]
+    b2 = b_[2:]
+    q = _QUARTER
+    t = _THREE_QUARTERS
+    for m in range(w // 2):
+        e = 2 * m
+        o = e + 1
+        dst[e] = ((q * ay[m] + t * ay1[m]) * yr[e] + (q * ab_[m] + t * ab1[m]) * cbr[e]
+                  + (q * ar[m] + t * ar1[m]) * crr[e] + (q * b_[m] + t * b1[m]))
+        dst[o] = ((t * ay1[m] + q * ay2[m]) * yr[o] + (t * ab1[m] + q * ab2[m]) * cbr[o]
+                  + (t * ar1[m] + q * ar2[m]) * crr[o] + (t * b1[m] + q * b2[m]))
+    if w & 1:
+        m = w // 2
+        e = w - 1
+        dst[e] = ((q * ay[m] + t * ay1[m]) * yr[e] + (q * ab_[m] + t * ab1[m]) * cbr[e]
+                  + (q * ar[m] + t * ar1[m]) * crr[e] + (q * b_[m] + t * b1[m]))
+
+
+@njit(**_JIT)
+def _emit_full_rows(kk, h2, ring_m, y, cb, cr, cb_out, cr_out, vb):
+    """Full-resolution rows 2kk and 2kk+1 from half-resolution model rows kk-1, kk, kk+1."""
+    h, w = y.shape
+    w2 = (w + 1) // 2
+    prev = ring_m[max(kk - 1, 0) % 3]
+    cur = ring_m[kk % 3]
+    nxt = ring_m[min(kk + 1, h2 - 1) % 3]
+    row = 2 * kk
+    _blend_rows(prev, cur, _QUARTER, _THREE_QUARTERS, w2, vb)
+    _apply_upsampled(vb, 0, y[row], cb[row], cr[row], cb_out[row], w)
+    _apply_upsampled(vb, 4, y[row], cb[row], cr[row], cr_out[row], w)
+    row += 1
+    if row < h:
+        _blend_rows(nxt, cur, _QUARTER, _THREE_QUARTERS, w2, vb)
+        _apply_upsampled(vb, 0, y[row], cb[row], cr[row], cb_out[row], w)
+        _apply_upsampled(vb, 4, y[row], cb[row], cr[row], cr_out[row], w)
+
+
+@njit(**_JIT)
+def _chroma_strip(y, cb, cr, cb_out, cr_out, h0, h1, r, eps, ring_d, cs1, ring_ab, cs2,
+                  ring_m, hb, t0, t1, vb):
+    """Colour-guided filter for half-resolution rows [h0, h1) and their full-res rows.
+
+    Three streaming levels, each a ring of rows computed on demand: downsampled guide rows
+    (ring_d), per-pixel model coefficients from stage-1 box means (ring_ab), and stage-2 box
+    means of the coefficients (ring_m, 3 rows for the bilinear upsample).
+    """
+    h, w = y.shape
+    h2 = (h + 1) // 2
+    w2 = (w + 1) // 2
+    length = 2 * r + 1
+    nring = 2 * r + 2
+    inv = _F(1.0 / (length * length))
+    k_first = max(h0 - 1, 0)
+    k_end = min(h1 + 1, h2)
+    j_first = max(k_first - r, 0)
+    d_first = max(j_first - r, 0)
+    next_d = d_first
+    next_ab = j_first
+    for k in range(k_first, k_end):
+        while next_ab <= min(k + r, h2 - 1):
+            j = next_ab
+            while next_d <= min(j + r, h2 - 1):
+                _downsample_row(y, cb, cr, next_d, ring_d[next_d % nring])
+                next_d += 1
+            if j == j_first:
+                for c in range(9):
+                    cs1[c, r:r + w2] = _ZERO
+                for i in range(j - r, j + r + 1):
+                    _moments_add(cs1, ring_d[_clamp(i, 0, h2 - 1) % nring], r, w2)
+            else:
+                _moments_update(cs1, ring_d[min(j + r, h2 - 1) % nring],
+                                ring_d[max(j - 1 - r, 0) % nring], r, w2)
+            _box_rows(cs1, 9, r, w2, hb, t0, t1)
+            _chroma_model(hb, w2, inv, eps, ring_ab[j % nring])  # pre-scaled by inv
+            next_ab += 1
+        if k == k_first:
+            for c in range(8):
+                cs2[c, r:r + w2] = _ZERO
+            for i in range(k - r, k + r + 1):
+                src = ring_ab[_clamp(i, 0, h2 - 1) % nring]
+                for c in range(8):
+                    _accumulate(cs2[c][r:], src[c], w2)
+        else:
+            add = ring_ab[min(k + r, h2 - 1) % nring]
+            sub = ring_ab[max(k - 1 - r, 0) % nring]
+            for c in range(8):
+                _running_update(cs2[c][r:], add[c], sub[c], w2)
+        mrow = ring_m[k % 3]
+        _box_rows(cs2, 8, r, w2, mrow, t0, t1)
+        if h0 <= k - 1:
+            _emit_full_rows(k - 1, h2, ring_m, y, cb, cr, cb_out, cr_out, vb)
+        if k == h2 - 1 and h0 <= k < h1:
+            _emit_full_rows(k, h2, ring_m, y, cb, cr, cb_out, cr_out, vb)
+
+
+@njit(**_PJIT)
+def denoise_chroma(y, cb, cr, strength, radius, cb_out, cr_out):
+    """Edge-preserving chroma noise reduction: colour-guided filter at half resolution.
+
+    The guide is (Y', Cb, Cr) itself, so chroma edges are kept where either the luma or the
+    chroma has a strong edge, while chroma wobbles (coloured blotches) that are small
+    against sigma_e and not explained by the luma are averaged out. The model is fitted on
+    2x2-mean planes and its coefficients are upsampled bilinearly and applied to the
+    full-resolution planes (He & Sun's "fast guided filter"), which quarters the work.
+    strength in [0, 1]: sigma_e = CHROMA_EDGE_STOP * strength (eps = sigma_e^2); 0 copies.
+    radius in 1..8: full-resolution box radius; the half-resolution box radius is
+    ceil(radius/2), so the filter reaches about 2*radius pixels (two cascaded boxes).
+    """
+    h, w = y.shape
+    if (cb.shape != y.shape or cr.shape != y.shape or cb_out.shape != y.shape
+            or cr_out.shape != y.shape):
+        raise ValueError("denoise_chroma: all planes must have the same shape")
+    if strength <= 0.0:
+        for row in prange(h):
+            cb_out[row, :] = cb[row, :]
+            cr_out[row, :] = cr[row, :]
+        return
+    r = max(1, (min(max(radius, 1), MAX_RADIUS) + 1) // 2)
+    sig = max(CHROMA_EDGE_STOP * min(strength, 1.0), _MIN_EDGE_STOP)
+    eps = _F(sig * sig)
+    h2 = (h + 1) // 2
+    w2 = (w + 1) // 2
+    nstrips = min(_NSTRIPS, h2)
+    nring = 2 * r + 2
+    ring_d = np.empty((nstrips, nring, 3, w2), np.float32)
+    cs1 = np.empty((nstrips, 9, w2 + 2 * r), np.float32)
+    ring_ab = np.empty((nstrips, nring, 8, w2), np.float32)
+    cs2 = np.empty((nstrips, 8, w2 + 2 * r), np.float32)
+    ring_m = np.empty((nstrips, 3, 8, w2), np.float32)
+    hb = np.empty((nstrips, 9, w2), np.float32)
+    tmp = np.empty((nstrips, 2, w2 + 2 * r), np.float32)
+    vb = np.empty((nstrips, 8, w2 + 2), np.float32)
+    for s in prange(nstrips):
+        _chroma_strip(y, cb, cr, cb_out, cr_out, s * h2 // nstrips, (s + 1) * h2 // nstrips,
+                      r, eps, ring_d[s], cs1[s], ring_ab[s], cs2[s], ring_m[s], hb[s],
+                      tmp[s, 0], tmp[s, 1], vb[s])
+
+
+# ---------------------------------------------------------------------------------------
+# Sharpening + saturation/hue + conversion to R'G'B' + quantisation.
+# ---------------------------------------------------------------------------------------
+
+@njit(**_JIT)
+def _gaussian_taps(sigma):
+    """Normalised half kernel w[0..k] (w[0] centre), k = ceil(3 sigma) capped."""
+    sigma = max(sigma, 0.05)
+    k = min(max(int(math.ceil(3.0 * sigma)), 1), MAX_SHARPEN_TAPS)
+    taps = np.empty(k + 1, np.float32)
+    total = 0.0
+    for j in range(k + 1):
+        v = math.exp(-0.5 * (j / sigma) ** 2)
+        taps[j] = v
+        total += v if j == 0 else 2.0 * v
+    for j in range(k + 1):
+        taps[j] = taps[j] / total
+    return taps
+
+
+@njit(**_JIT)
+def _sharpen_row(y, row, taps, strength, threshold, limit, vrow, brow, ydst):
+    """Unsharp mask of one luma row into ydst.
+
+    blur = separable Gaussian (replicated borders); d = Y - blur; the soft threshold
+    d - clamp(d, -t, t) leaves small (noise) detail alone without a step at |d| = t; the
+    result is scaled by strength and clamped to +-limit to stop halos.
+    """
+    h, w = y.shape
+    k = taps.shape[0] - 1
+    yr = y[row]
+    vin = vrow[k:]
+    w0 = taps[0]
+    for x in range(w):
+        vin[x] = w0 * yr[x]
+    for j in range(1, k + 1):
+        up = y[max(row - j, 0)]
+        dn = y[min(row + j, h - 1)]
+        wj = taps[j]
+        for x in range(w):
+            vin[x] += wj * (up[x] + dn[x])
+    _pad_edges(vrow, k, w)
+    for x in range(w):
+        brow[x] = w0 * vin[x]
+    for j in range(1, k + 1):
+        left = vrow[k - j:]
+        right = vrow[k + j:]
+        wj = taps[j]
+        for x in range(w):
+            brow[x] += wj * (left[x] + right[x])
+    neg_t = -threshold
+    neg_l = -limit
+    for x in range(w):
+        d = yr[x] - brow[x]
+        d = d - min(max(d, neg_t), threshold)
+        d = min(max(d * strength, neg_l), limit)
+        ydst[x] = yr[x] + d
+
+
+@njit(**_PJIT)
+def sharpen_finish(y, cb, cr, sharpen_on, sigma, strength, threshold, limit, saturation,
+                   hue_degrees, out):
+    """Final stage: unsharp mask on Y', saturation and hue on (Cb, Cr), R'G'B', quantisation.
+
+    sigma: Gaussian std in pixels of the blur that defines detail (0.3..5; taps to 3 sigma).
+    strength: gain of the detail added back (0..4). threshold: detail amplitude below which
+    nothing is added, soft (0..0.2 of full scale). limit: largest change to a pixel's luma
+    (0..1 of full scale). saturation: chroma gain (0 = grey). hue_degrees: rotation of
+    (Cb, Cr), counter-clockwise. out: HxWx3 uint8 / uint16 / float32, values clamped to the
+    type's range ([0, 1] for float32) and rounded to nearest for integers.
+    """
+    h, w = y.shape
+    _check_planes(y, cb, cr, out)
+    scale, offset = _quant_params(out)
+    coef = _chroma_matrix(saturation, hue_degrees)
+    taps = _gaussian_taps(sigma)
+    k = taps.shape[0] - 1
+    st = _F(strength)
+    th = _F(max(threshold, 0.0))
+    lim = _F(max(limit, 0.0))
+    nstrips = min(_NSTRIPS, h)
+    vrow = np.empty((nstrips, w + 2 * k), np.float32)
+    bufs = np.empty((nstrips, 2, w), np.float32)
+    for s in prange(nstrips):
+        for row in range(s * h // nstrips, (s + 1) * h // nstrips):
+            if sharpen_on:
+                _sharpen_row(y, row, taps, st, th, lim, vrow[s], bufs[s, 0], bufs[s, 1])
+                yr = bufs[s, 1]
+            else:
+                yr = y[row]
+            _store_rgb(yr, cb[row], cr[row], coef, out[row], w, scale, offset)
