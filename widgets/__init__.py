@@ -1,0 +1,1 @@
+"""camtune workbench: all Qt code lives here."""
