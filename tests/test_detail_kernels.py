@@ -279,7 +279,7 @@ def test_denoise_luma_matches_reference(radius):
     np.testing.assert_allclose(got, ref_guided_luma(noisy, 0.7, radius), atol=2e-5)
 
 
-@pytest.mark.parametrize("radius", [1, 2, 4])
+@pytest.mark.parametrize("radius", [1, 2, 4, 8])
 def test_denoise_luma_smooths_noise_and_keeps_the_edge(radius):
     clean, noisy = step_image(96, 128, noise=0.05, seed=10 + radius)
     out = luma(noisy, 1.0, radius)

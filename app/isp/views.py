@@ -64,10 +64,11 @@ def resolve(view: View, full_w: int, full_h: int, is_mosaic: bool) -> Geometry:
     if view.kind == "full":
         return Geometry("full", whole, whole)
     if view.kind == "preview":
-        w, h = fitted_size(full_w, full_h, view.width, view.height)
-        # Binning only pays when it shrinks the work a lot; small captures render in full.
-        if not is_mosaic or w * h * 2.5 > full_w * full_h / 4 or min(full_w, full_h) < 32:
+        # Binning yields at most half resolution: when the box asks for more than that (small
+        # captures), the full-resolution path is both affordable and sharper.
+        if not is_mosaic or min(view.width / full_w, view.height / full_h) >= 0.5 or min(full_w, full_h) < 32:
             return Geometry("full", whole, whole)
+        w, h = fitted_size(full_w, full_h, view.width, view.height)
         return Geometry("preview", whole, (0, 0, h, w), out_size=(h, w))
     if view.kind == "roi":
         x0 = min(max(view.x, 0), full_w - 1)

@@ -56,9 +56,11 @@ _HALF = _F(0.5)
 _QUARTER = _F(0.25)
 _THREE_QUARTERS = _F(0.75)
 
-# Strips per call: one per thread keeps the per-strip warm-up rows (2*radius) to a minimum.
-# Read when a kernel is compiled (and then cached): it only tunes speed, never results.
-_NSTRIPS = max(1, int(numba.config.NUMBA_NUM_THREADS))
+# Strips per call: one per core keeps the per-strip warm-up rows (2*radius) to a minimum.
+# It is frozen into the on-disk cache when a kernel compiles, so it follows the machine's core
+# count rather than NUMBA_NUM_THREADS (a cache warmed single-threaded must not serialise
+# later runs). It only tunes speed, never results.
+_NSTRIPS = max(1, int(numba.config.NUMBA_DEFAULT_NUM_THREADS))
 # Pixels per chunk of the tone kernel's row work: its three row buffers then stay in L1.
 _TONE_CHUNK = 256
 
@@ -629,84 +631,73 @@ def _chroma_model(mean, n, inv, eps, ab):
 
 
 @njit(**_JIT)
-def _blend_rows(prev, cur, w_prev, w_cur, w2, vb):
-    """Vertical half of the bilinear upsampling: vb[c][1+m] = w_prev*prev + w_cur*cur.
+def _upsample_columns(src, w2, w, pad, dst):
+    """Horizontal half of the bilinear 2x upsampling, for one half-resolution row.
 
-    vb rows carry one replicated sample at each end so the horizontal half can read m-1..m+1.
+    Full-res pixel 2m sits at 0.25*h[m-1] + 0.75*h[m] and 2m+1 at 0.75*h[m] + 0.25*h[m+1]
+    (pixel centres of a 2x2-mean downsample); pad holds h with one replicated sample each
+    side so the loop has no edge cases.
     """
-    for c in range(8):
-        v = vb[c]
-        vi = v[1:]
-        p = prev[c]
-        q = cur[c]
-        for m in range(w2):
-            vi[m] = w_prev * p[m] + w_cur * q[m]
-        v[0] = v[1]
-        v[w2 + 1] = v[w2]
-
-
-@njit(**_JIT)
-def _apply_upsampled(vb, first, yr, cbr, crr, dst, w):
-    """dst = A_y*Y + A_b*Cb + A_r*Cr + B with the 4 coefficients vb[first:first+4] upsampled.
-
-    Horizontal half of the bilinear upsampling, fused with the apply: full-res pixel 2m sits
-    at 0.25*h[m-1] + 0.75*h[m] and 2m+1 at 0.75*h[m] + 0.25*h[m+1] (2x2-mean pixel centres).
-    """
-    ay = vb[first]
-    ab_ = vb[first + 1]
-    ar = vb[first + 2]
-    b_ = vb[first + 3]
-    ay1 = ay[1:]
-    ab1 = ab_[1:]
-    ar1 = ar[1:]
-    b1 = b_[1:]
-    ay2 = ay[2:]
-    ab2 = ab_[2:]
-    ar2 = ar[2:]
-    b2 = b_[2:]
-    q = _QUARTER
-    t = _THREE_QUARTERS
+    inner = pad[1:]
+    for m in range(w2):
+        inner[m] = src[m]
+    pad[0] = src[0]
+    pad[w2 + 1] = src[w2 - 1]
+    right = pad[2:]
     for m in range(w // 2):
-        e = 2 * m
-        o = e + 1
-        dst[e] = ((q * ay[m] + t * ay1[m]) * yr[e] + (q * ab_[m] + t * ab1[m]) * cbr[e]
-                  + (q * ar[m] + t * ar1[m]) * crr[e] + (q * b_[m] + t * b1[m]))
-        dst[o] = ((t * ay1[m] + q * ay2[m]) * yr[o] + (t * ab1[m] + q * ab2[m]) * cbr[o]
-                  + (t * ar1[m] + q * ar2[m]) * crr[o] + (t * b1[m] + q * b2[m]))
+        dst[2 * m] = _QUARTER * pad[m] + _THREE_QUARTERS * inner[m]
+        dst[2 * m + 1] = _THREE_QUARTERS * inner[m] + _QUARTER * right[m]
     if w & 1:
-        m = w // 2
-        e = w - 1
-        dst[e] = ((q * ay[m] + t * ay1[m]) * yr[e] + (q * ab_[m] + t * ab1[m]) * cbr[e]
-                  + (q * ar[m] + t * ar1[m]) * crr[e] + (q * b_[m] + t * b1[m]))
+        dst[w - 1] = _QUARTER * pad[w2 - 1] + _THREE_QUARTERS * inner[w2 - 1]
 
 
 @njit(**_JIT)
-def _emit_full_rows(kk, h2, ring_m, y, cb, cr, cb_out, cr_out, vb):
-    """Full-resolution rows 2kk and 2kk+1 from half-resolution model rows kk-1, kk, kk+1."""
+def _apply_blended(top, bot, w_top, first, yr, cbr, crr, dst, w):
+    """dst = A_y*Y + A_b*Cb + A_r*Cr + B, each coefficient blended vertically between the
+    full-width rows top and bot (weights w_top, 1 - w_top): the vertical half of the bilinear
+    upsampling fused with applying the model to the full-resolution guide.
+    """
+    w_bot = _ONE - w_top
+    ay_t = top[first]
+    ab_t = top[first + 1]
+    ar_t = top[first + 2]
+    b_t = top[first + 3]
+    ay_b = bot[first]
+    ab_b = bot[first + 1]
+    ar_b = bot[first + 2]
+    b_b = bot[first + 3]
+    for x in range(w):
+        dst[x] = ((w_top * ay_t[x] + w_bot * ay_b[x]) * yr[x]
+                  + (w_top * ab_t[x] + w_bot * ab_b[x]) * cbr[x]
+                  + (w_top * ar_t[x] + w_bot * ar_b[x]) * crr[x]
+                  + (w_top * b_t[x] + w_bot * b_b[x]))
+
+
+@njit(**_JIT)
+def _emit_full_rows(kk, h2, ring_m, y, cb, cr, cb_out, cr_out):
+    """Full-resolution rows 2kk and 2kk+1 from the (column-upsampled) model rows kk-1..kk+1."""
     h, w = y.shape
-    w2 = (w + 1) // 2
     prev = ring_m[max(kk - 1, 0) % 3]
     cur = ring_m[kk % 3]
     nxt = ring_m[min(kk + 1, h2 - 1) % 3]
     row = 2 * kk
-    _blend_rows(prev, cur, _QUARTER, _THREE_QUARTERS, w2, vb)
-    _apply_upsampled(vb, 0, y[row], cb[row], cr[row], cb_out[row], w)
-    _apply_upsampled(vb, 4, y[row], cb[row], cr[row], cr_out[row], w)
+    _apply_blended(prev, cur, _QUARTER, 0, y[row], cb[row], cr[row], cb_out[row], w)
+    _apply_blended(prev, cur, _QUARTER, 4, y[row], cb[row], cr[row], cr_out[row], w)
     row += 1
     if row < h:
-        _blend_rows(nxt, cur, _QUARTER, _THREE_QUARTERS, w2, vb)
-        _apply_upsampled(vb, 0, y[row], cb[row], cr[row], cb_out[row], w)
-        _apply_upsampled(vb, 4, y[row], cb[row], cr[row], cr_out[row], w)
+        _apply_blended(nxt, cur, _QUARTER, 0, y[row], cb[row], cr[row], cb_out[row], w)
+        _apply_blended(nxt, cur, _QUARTER, 4, y[row], cb[row], cr[row], cr_out[row], w)
 
 
 @njit(**_JIT)
 def _chroma_strip(y, cb, cr, cb_out, cr_out, h0, h1, r, eps, ring_d, cs1, ring_ab, cs2,
-                  ring_m, hb, t0, t1, vb):
+                  ring_m, hb, t0, t1, pad):
     """Colour-guided filter for half-resolution rows [h0, h1) and their full-res rows.
 
     Three streaming levels, each a ring of rows computed on demand: downsampled guide rows
     (ring_d), per-pixel model coefficients from stage-1 box means (ring_ab), and stage-2 box
-    means of the coefficients (ring_m, 3 rows for the bilinear upsample).
+    means of the coefficients, upsampled along the row (ring_m, 3 full-width rows for the
+    vertical half of the bilinear upsample, done while applying).
     """
     h, w = y.shape
     h2 = (h + 1) // 2
@@ -749,12 +740,14 @@ def _chroma_strip(y, cb, cr, cb_out, cr_out, h0, h1, r, eps, ring_d, cs1, ring_a
             sub = ring_ab[max(k - 1 - r, 0) % nring]
             for c in range(8):
                 _running_update(cs2[c][r:], add[c], sub[c], w2)
+        _box_rows(cs2, 8, r, w2, hb, t0, t1)
         mrow = ring_m[k % 3]
-        _box_rows(cs2, 8, r, w2, mrow, t0, t1)
+        for c in range(8):
+            _upsample_columns(hb[c], w2, w, pad, mrow[c])
         if h0 <= k - 1:
-            _emit_full_rows(k - 1, h2, ring_m, y, cb, cr, cb_out, cr_out, vb)
+            _emit_full_rows(k - 1, h2, ring_m, y, cb, cr, cb_out, cr_out)
         if k == h2 - 1 and h0 <= k < h1:
-            _emit_full_rows(k, h2, ring_m, y, cb, cr, cb_out, cr_out, vb)
+            _emit_full_rows(k, h2, ring_m, y, cb, cr, cb_out, cr_out)
 
 
 @njit(**_PJIT)
@@ -790,14 +783,14 @@ def denoise_chroma(y, cb, cr, strength, radius, cb_out, cr_out):
     cs1 = np.empty((nstrips, 9, w2 + 2 * r), np.float32)
     ring_ab = np.empty((nstrips, nring, 8, w2), np.float32)
     cs2 = np.empty((nstrips, 8, w2 + 2 * r), np.float32)
-    ring_m = np.empty((nstrips, 3, 8, w2), np.float32)
+    ring_m = np.empty((nstrips, 3, 8, w), np.float32)
     hb = np.empty((nstrips, 9, w2), np.float32)
     tmp = np.empty((nstrips, 2, w2 + 2 * r), np.float32)
-    vb = np.empty((nstrips, 8, w2 + 2), np.float32)
+    pad = np.empty((nstrips, w2 + 2), np.float32)
     for s in prange(nstrips):
         _chroma_strip(y, cb, cr, cb_out, cr_out, s * h2 // nstrips, (s + 1) * h2 // nstrips,
                       r, eps, ring_d[s], cs1[s], ring_ab[s], cs2[s], ring_m[s], hb[s],
-                      tmp[s, 0], tmp[s, 1], vb[s])
+                      tmp[s, 0], tmp[s, 1], pad[s])
 
 
 # ---------------------------------------------------------------------------------------
