@@ -49,6 +49,16 @@ def _axis_tables(start, n, size, cells):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _mx(a, b):
+    return a if a > b else b  # Python's max() blocks vectorisation in numba
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mn(a, b):
+    return a if a < b else b
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _dpc(v, r0, rm, rp, ax, axm, axp, t, strength):
     """Defect test against the 8 same-colour neighbours; branch-free so rows vectorise."""
     n0 = np.float32(rm[ax])
@@ -59,15 +69,15 @@ def _dpc(v, r0, rm, rp, ax, axm, axp, t, strength):
     d1 = np.float32(rm[axp])
     d2 = np.float32(rp[axm])
     d3 = np.float32(rp[axp])
-    hi = max(max(max(n0, n1), max(n2, n3)), max(max(d0, d1), max(d2, d3)))
-    lo = min(min(min(n0, n1), min(n2, n3)), min(min(d0, d1), min(d2, d3)))
+    hi = _mx(_mx(_mx(n0, n1), _mx(n2, n3)), _mx(_mx(d0, d1), _mx(d2, d3)))
+    lo = _mn(_mn(_mn(n0, n1), _mn(n2, n3)), _mn(_mn(d0, d1), _mn(d2, d3)))
     # Median of the four axial neighbours: the mean of the middle two.
-    median = np.float32(0.5) * (max(min(n0, n1), min(n2, n3)) + min(max(n0, n1), max(n2, n3)))
-    bad = np.float32((v > hi + t) | (v < lo - t))
-    return v + bad * strength * (median - v)
+    median = np.float32(0.5) * (_mx(_mn(n0, n1), _mn(n2, n3)) + _mn(_mx(n0, n1), _mx(n2, n3)))
+    bad = (v > hi + t) | (v < lo - t)
+    return v + strength * (median - v) if bad else v
 
 
-@njit(cache=True, nogil=True, parallel=True, fastmath=True)
+@njit(cache=True, nogil=True, parallel=True, fastmath=True, error_model="numpy")
 def correct_mosaic(raw, y0, x0, out, black, scale, dpc_on, dpc_threshold, dpc_strength,
                    lsc, lsc_strength, clip_white):
     """Fill `out` (h x w float32) from raw[y0:y0+h, x0:x0+w].
@@ -122,10 +132,13 @@ def correct_mosaic(raw, y0, x0, out, black, scale, dpc_on, dpc_threshold, dpc_st
                 c = ix[x]
                 gains[x] = row_k[c] + (row_k[c + 1] - row_k[c]) * fx[x]
         if dpc_on:
-            for x in range(inner0, inner1):
-                ax = x0 + x
-                v = _dpc(np.float32(r0[ax]), r0, rm, rp, ax, ax - 2, ax + 2, th[x], strength)
-                orow[x] = min((v - bl[x]) * sc[x] * gains[x], top)
+            # Unsigned indices: no negative-index wraparound, so the loads vectorise.
+            ux0 = np.uintp(x0)
+            two = np.uintp(2)
+            for x in range(np.uintp(inner0), np.uintp(inner1)):
+                ax = ux0 + x
+                v = _dpc(np.float32(r0[ax]), r0, rm, rp, ax, ax - two, ax + two, th[x], strength)
+                orow[x] = _mn((v - bl[x]) * sc[x] * gains[x], top)
             for x in range(w):
                 if x < inner0 or x >= inner1:
                     ax = x0 + x
@@ -133,11 +146,12 @@ def correct_mosaic(raw, y0, x0, out, black, scale, dpc_on, dpc_threshold, dpc_st
                              _mirror(ax + 2, full_w), th[x], strength)
                     orow[x] = min((v - bl[x]) * sc[x] * gains[x], top)
         else:
-            for x in range(w):
-                orow[x] = min((np.float32(r0[x0 + x]) - bl[x]) * sc[x] * gains[x], top)
+            ux0 = np.uintp(x0)
+            for x in range(np.uintp(w)):
+                orow[x] = _mn((np.float32(r0[ux0 + x]) - bl[x]) * sc[x] * gains[x], top)
 
 
-@njit(cache=True, nogil=True, parallel=True, fastmath=True)
+@njit(cache=True, nogil=True, parallel=True, fastmath=True, error_model="numpy")
 def bin_preview(raw, out, black, scale, colour_of, lsc, lsc_strength, clip_white):
     """Fitted camera-RGB preview straight from the mosaic: average whole 2x2 tiles per output pixel.
 
@@ -188,8 +202,8 @@ def bin_preview(raw, out, black, scale, colour_of, lsc, lsc_strength, clip_white
                 dst = sums[par]
                 bl = col_black[par]
                 sc = col_scale[par]
-                for x in range(n_cols):
-                    dst[x] += min((np.float32(src[x]) - bl[x]) * sc[x], top)
+                for x in range(np.uintp(n_cols)):
+                    dst[x] += _mn((np.float32(src[x]) - bl[x]) * sc[x], top)
         grow = np.ones((4, gw if use_lsc else 1), np.float32)
         if use_lsc:
             iy, fy64 = _lsc_axis((ty0 + ty1) - 0.5, full_h, gh)
