@@ -40,6 +40,12 @@ def images() -> dict[str, np.ndarray]:
     return {name: getattr(data, name)().astype(np.float32) / np.float32(255.0) for name in IMAGES}
 
 
+def _rcd_plain(mosaic):
+    """RCD v2.3 without the refinement that "rcd" adds."""
+    out = np.empty((*mosaic.shape, 3), np.float32)
+    return dm._rcd_tiled(mosaic, RGGB, out, dm.RCD_TILE_H, dm.RCD_TILE_W, 0, False)
+
+
 def _quality(images, encode=lambda v: v):
     """Per image: CPSNR of ours (unclipped and clipped to [0, 1]) and of colour-demosaicing."""
     rows = {}
@@ -47,6 +53,7 @@ def _quality(images, encode=lambda v: v):
         img = encode(img)
         mosaic = mosaic_from_rgb(img, "RGGB")
         ours = {m: dm.demosaic(mosaic, RGGB, m) for m in dm.METHODS}
+        ours["rcd_plain"] = _rcd_plain(mosaic)
         refs = {
             "bilinear": demosaicing_CFA_Bayer_bilinear(mosaic, "RGGB"),
             "mhc": demosaicing_CFA_Bayer_Malvar2004(mosaic, "RGGB"),
@@ -90,40 +97,57 @@ def test_linear_methods_match_colour_demosaicing(quality, name, method):
 
 
 # -- RCD quality -------------------------------------------------------------------------------
+# "rcd" is RCD v2.3 followed by Menon 2007's refining step (see the module docstring). Measured
+# means (clipped to [0, 1]; per image astronaut, chelsea, coffee, rocket):
+#                       sRGB-encoded                          linear light
+#   plain RCD v2.3      35.72 (36.30 39.49 33.86 33.24)       36.30 (35.82 39.93 33.10 36.35)
+#   rcd (refined)       36.82 (37.24 41.19 35.64 33.23)       36.92 (36.96 40.64 33.83 36.23)
+#   Menon2007           35.94 (36.09 41.04 34.53 32.08)       35.69 (35.85 39.58 32.64 34.71)
 
 MENON_SRGB_TARGET = 35.9  # colour-demosaicing Menon2007 mean on these images (clipped): 35.94
 
 
-def test_rcd_beats_menon_in_linear_light(quality_linear):
-    """RCD is a ratio method designed for linear sensor data, which is what camtune feeds it.
-    In linear light it beats Menon2007: measured 36.30 dB vs 35.69 dB mean (clipped to [0, 1];
-    per image it wins on chelsea, coffee and rocket and ties astronaut, -0.03 dB)."""
-    rcd = _mean(quality_linear, "rcd_clip")
-    menon = _mean(quality_linear, "ref_menon_clip")
-    assert rcd >= menon, (rcd, menon)
-    assert rcd >= 36.2, rcd  # regression floor
-
-
-def test_rcd_quality_floor_on_srgb_images(quality):
-    """On the gamma-encoded images RCD is well above MHC (measured 35.72 dB mean clipped,
-    MHC 34.07 dB), better on every image."""
-    rcd = _mean(quality, "rcd_clip")
-    assert rcd >= 35.6, rcd  # regression floor
-    assert rcd >= _mean(quality, "mhc_clip") + 1.0
-    for row in quality.values():
-        assert row["rcd"] > row["mhc"]
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "the stated target is not met by a faithful RCD v2.3: on the gamma-encoded images it "
-    "measures 35.72 dB mean (clipped) vs Menon2007 35.94 dB, losing on chelsea (-1.55 dB) and "
-    "coffee (-0.67 dB) while winning on astronaut and rocket; in linear light it wins, see "
-    "test_rcd_beats_menon_in_linear_light"))
 def test_rcd_beats_menon_on_srgb_images(quality):
+    """The acceptance target: the high-quality method at least as good as colour-demosaicing's
+    Menon2007 (with its refining step) on the gamma-encoded images. Measured 36.82 dB vs
+    35.94 dB mean (clipped), better on every image (by the least on chelsea, 0.15 dB)."""
     rcd = _mean(quality, "rcd_clip")
     menon = _mean(quality, "ref_menon_clip")
     assert rcd >= menon, (rcd, menon)
     assert rcd >= MENON_SRGB_TARGET, rcd
+    assert _mean(quality, "rcd") >= _mean(quality, "ref_menon")  # unclipped too: 36.73 vs 35.74
+
+
+def test_rcd_beats_menon_in_linear_light(quality_linear):
+    """In linear light, what camtune feeds the demosaic: measured 36.92 dB vs Menon2007's
+    35.69 dB mean (clipped); better on every image."""
+    rcd = _mean(quality_linear, "rcd_clip")
+    menon = _mean(quality_linear, "ref_menon_clip")
+    assert rcd >= menon, (rcd, menon)
+    assert rcd >= 36.8, rcd  # regression floor
+    for row in quality_linear.values():
+        assert row["rcd_clip"] > row["ref_menon_clip"]
+
+
+def test_rcd_quality_floor_on_srgb_images(quality):
+    """On the gamma-encoded images RCD is well above MHC (measured 36.82 dB mean clipped,
+    MHC 34.07 dB), better on every image."""
+    rcd = _mean(quality, "rcd_clip")
+    assert rcd >= 36.7, rcd  # regression floor
+    assert rcd >= _mean(quality, "mhc_clip") + 2.0
+    for row in quality.values():
+        assert row["rcd"] > row["mhc"]
+
+
+@pytest.mark.parametrize("space", ["srgb", "linear"])
+def test_refinement_improves_on_plain_rcd(quality, quality_linear, space):
+    """The refining step is worth its cost in both encodings: +1.10 dB mean (sRGB), +0.62 dB
+    (linear light), clipped; no image loses more than 0.12 dB (rocket, linear)."""
+    rows = quality if space == "srgb" else quality_linear
+    gain = _mean(rows, "rcd_clip") - _mean(rows, "rcd_plain_clip")
+    assert gain >= (0.9 if space == "srgb" else 0.5), gain
+    for name, row in rows.items():
+        assert row["rcd_clip"] >= row["rcd_plain_clip"] - 0.2, (name, row["rcd_clip"], row["rcd_plain_clip"])
 
 
 # -- CFA phases --------------------------------------------------------------------------------
@@ -143,7 +167,8 @@ def test_all_cfa_phases_same_result(images, method):
         mosaic = mosaic_from_rgb(sub, pattern)
         np.testing.assert_array_equal(mosaic, mosaic_from_rgb(img, "RGGB")[dy:, dx:])
         out = dm.demosaic(mosaic, cfa_channels(pattern), method)
-        np.testing.assert_allclose(out[12:-12, 12:-12], full[dy:, dx:][12:-12, 12:-12], atol=1e-5)
+        # 16 > the deepest footprint (refined RCD: 14 px) of a border pixel
+        np.testing.assert_allclose(out[16:-16, 16:-16], full[dy:, dx:][16:-16, 16:-16], atol=1e-5)
         q = cpsnr(sub[1 - dy:, 1 - dx:], out[1 - dy:, 1 - dx:])  # the common 511x511 region
         base = q if base is None else base
         assert abs(q - base) <= 0.1, (pattern, q, base)
@@ -202,6 +227,10 @@ def test_rcd_does_not_depend_on_tiling_or_workers():
         out = dm._rcd_tiled(mosaic, RGGB, np.empty((150, 230, 3), np.float32), th, tw, workers)
         np.testing.assert_array_equal(out, ref)
     np.testing.assert_array_equal(dm.demosaic_rcd(mosaic, RGGB, np.empty_like(ref)), ref)
+    plain = dm._rcd_tiled(mosaic, RGGB, np.empty_like(ref), 96, 480, 0, False)
+    for th, tw, workers in ((8, 8, 3), (2, 4, 1), (32, 64, 2)):
+        out = dm._rcd_tiled(mosaic, RGGB, np.empty((150, 230, 3), np.float32), th, tw, workers, False)
+        np.testing.assert_array_equal(out, plain)
 
 
 # -- dispatcher ---------------------------------------------------------------------------------

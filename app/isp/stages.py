@@ -90,7 +90,8 @@ class Demosaic(StageParams):
 
     method: Literal["bilinear", "mhc", "rcd"] = param(
         "mhc", description="bilinear: fastest; mhc: Malvar-He-Cutler gradient-corrected; "
-                           "rcd: ratio-corrected (RawTherapee/darktable), best detail, slowest.")
+                           "rcd: ratio-corrected (RawTherapee/darktable) with Menon 2007's "
+                           "refinement of colour differences; best detail, slowest.")
 
 
 class ColourMatrix(StageParams):
