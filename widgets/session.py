@@ -41,6 +41,7 @@ class _ProfileEdit(QUndoCommand):
         if other.id() != self._id or self._id == -1:
             return False
         self._after = other._after  # noqa: SLF001
+        self.setText(other.text())
         return True
 
     def redo(self) -> None:
@@ -62,12 +63,15 @@ class Session(QObject):
     def __init__(self, profile: Profile | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._profile = profile or default_profile()
         self.profile_path: Path | None = None
         self.captures: list[Capture] = []
         self.current_index = -1
         self.snapshot: Profile | None = None  # the "B" of A/B comparison
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.modifiedChanged.emit(not clean)
 
     # ----- profile -----------------------------------------------------------------------
     @property

@@ -6,7 +6,7 @@ in the order, and give it a node in `app/isp/pipeline.py` (see ARCHITECTURE.md).
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -23,6 +23,8 @@ BAYER_CHANNELS = ("R", "Gr", "Gb", "B")
 class BlackLevel(StageParams):
     """Black level subtraction per CFA position, then normalisation by the white level."""
 
+    title: ClassVar[str] = "Black level"
+
     source: Literal["capture", "manual"] = param(
         "capture", description="Use the capture's own black and white levels, or the manual ones below.")
     black: Vector4 = param(
@@ -36,10 +38,12 @@ class BlackLevel(StageParams):
 class DefectPixels(StageParams):
     """Dynamic defective-pixel correction from the eight nearest same-colour neighbours."""
 
+    title: ClassVar[str] = "Defective pixels"
+
     threshold: float = param(
-        0.08, unit="of full scale", minimum=0.0, maximum=1.0, step=0.005,
-        description="How far a pixel must stand above the brightest (or below the darkest) of its "
-                    "same-colour neighbours to be called defective.")
+        0.08, unit="FS", minimum=0.0, maximum=1.0, step=0.005,
+        description="How far (fraction of full scale, FS) a pixel must stand above the brightest "
+                    "(or below the darkest) of its same-colour neighbours to be called defective.")
     strength: float = param(
         1.0, unit="", minimum=0.0, maximum=1.0, step=0.05,
         description="Blend between the original (0) and the corrected value (1) for defective pixels.")
@@ -47,6 +51,8 @@ class DefectPixels(StageParams):
 
 class LensShading(StageParams):
     """Lens shading correction: per-CFA-channel gain grids, bilinearly interpolated over cell centres."""
+
+    title: ClassVar[str] = "Lens shading"
 
     gains: tuple[tuple[tuple[float, ...], ...], ...] | None = param(
         None, kind="grid", unit="x", minimum=0.1, maximum=16.0,
@@ -78,6 +84,8 @@ class LensShading(StageParams):
 class WhiteBalance(StageParams):
     """White balance gains on the mosaic (as shot by default)."""
 
+    title: ClassVar[str] = "White balance"
+
     source: Literal["as_shot", "manual"] = param(
         "as_shot", description="Gains from the capture's as-shot white point, or the manual gains.")
     gains: tuple[float, float, float] = param(
@@ -88,6 +96,8 @@ class WhiteBalance(StageParams):
 class Demosaic(StageParams):
     """Colour interpolation of the mosaic; when off, each pixel shows only its own colour."""
 
+    title: ClassVar[str] = "Demosaic"
+
     method: Literal["bilinear", "mhc", "rcd"] = param(
         "mhc", description="bilinear: fastest; mhc: Malvar-He-Cutler gradient-corrected; "
                            "rcd: ratio-corrected (RawTherapee/darktable) with Menon 2007's "
@@ -96,6 +106,8 @@ class Demosaic(StageParams):
 
 class ColourMatrix(StageParams):
     """Camera RGB to linear sRGB."""
+
+    title: ClassVar[str] = "Colour matrix"
 
     source: Literal["capture", "manual"] = param(
         "capture", description="From the capture's colour matrices (interpolated between its two "
@@ -108,13 +120,17 @@ class ColourMatrix(StageParams):
 class Exposure(StageParams):
     """Digital gain in stops, with highlight clipping."""
 
-    ev: float = param(0.0, unit="EV", minimum=-6.0, maximum=6.0, step=0.05,
+    title: ClassVar[str] = "Exposure"
+
+    ev: float = param(0.0, unit="EV", minimum=-6.0, maximum=6.0, step=0.05, label="Exposure",
                       description="Exposure compensation in stops (gain = 2^EV).")
     clip: bool = param(True, description="Clip linear values to [0, 1] after the gain.")
 
 
 class Tone(StageParams):
     """Transfer function to display values, then a user tone curve, through a LUT."""
+
+    title: ClassVar[str] = "Tone"
 
     transfer: Literal["srgb", "gamma", "linear"] = param(
         "srgb", description="Encoding of linear values: the sRGB curve, a pure power (gamma), or none.")
@@ -139,6 +155,8 @@ class Tone(StageParams):
 class Denoise(StageParams):
     """Edge-preserving noise reduction of luma and chroma (Y'CbCr)."""
 
+    title: ClassVar[str] = "Noise reduction"
+
     luma_strength: float = param(0.25, unit="", minimum=0.0, maximum=1.0, step=0.01,
                                  description="Luma smoothing (0 = off); edges are kept.")
     luma_radius: int = param(2, unit="px", minimum=1, maximum=8, step=1,
@@ -152,18 +170,22 @@ class Denoise(StageParams):
 class Sharpen(StageParams):
     """Unsharp mask on luma with threshold, strength and limit."""
 
+    title: ClassVar[str] = "Sharpening"
+
     strength: float = param(0.6, unit="", minimum=0.0, maximum=4.0, step=0.05,
                             description="Gain of the detail (luma minus its blur) added back.")
     sigma: float = param(1.0, unit="px", minimum=0.3, maximum=4.0, step=0.05,
                          description="Width (Gaussian sigma) of the blur that defines detail.")
-    threshold: float = param(0.01, unit="of full scale", minimum=0.0, maximum=0.2, step=0.001,
-                             description="Detail smaller than this is left alone (noise is not sharpened).")
-    limit: float = param(0.1, unit="of full scale", minimum=0.0, maximum=1.0, step=0.005,
-                         description="Largest change sharpening may make to a pixel (limits halos).")
+    threshold: float = param(0.01, unit="FS", minimum=0.0, maximum=0.2, step=0.001,
+                             description="Detail smaller than this (fraction of full scale) is left alone, so noise is not sharpened.")
+    limit: float = param(0.1, unit="FS", minimum=0.0, maximum=1.0, step=0.005,
+                         description="Largest change (fraction of full scale) sharpening may make to a pixel; limits halos.")
 
 
 class ColourAdjust(StageParams):
     """Saturation and hue, on chroma."""
+
+    title: ClassVar[str] = "Saturation and hue"
 
     saturation: float = param(1.0, unit="x", minimum=0.0, maximum=3.0, step=0.01,
                               description="Chroma gain (0 = monochrome).")
@@ -203,5 +225,5 @@ class IspParams(BaseModel):
         return self.model_copy(update={name: stage})
 
 
-STAGE_TITLES = {name: (IspParams.stage_class(name).__doc__ or name).split("\n")[0]
-                for name in IspParams.stage_names()}
+# Short names for panels and reports; the class docstring says what the stage does.
+STAGE_TITLES = {name: IspParams.stage_class(name).title for name in IspParams.stage_names()}
