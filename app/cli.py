@@ -36,14 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None, open_files=None) -> int:
+    """Run a command, or with no command `open_files(argv)` (main.py passes the workbench's
+    launcher; the default renders the files to PNGs, so the engine runs without Qt)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         parser = build_parser()
         commands = set(parser._subparsers._group_actions[0].choices)  # noqa: SLF001 (argparse API)
         if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help")):
-            from app.commands import open_files
-            return open_files(argv)
+            if open_files is None:
+                from app.commands import open_files
+            return int(open_files(argv) or 0)
         args = parser.parse_args(argv)
         return int(args.handler(args) or 0)
     except CamtuneError as err:

@@ -197,6 +197,46 @@ def test_tone_lut_interpolation_matches_numpy(size):
         np.testing.assert_allclose(got, want, atol=2e-6)
 
 
+@pytest.mark.parametrize("size", [2, 17, 1024, detail.TONE_LUT_SIZE])
+def test_tone_sqrt_grid_lut_interpolation_matches_numpy(size):
+    """sqrt_grid=True: lut[i] sits at x = (i/(N-1))**2 and is interpolated in sqrt(x)."""
+    rng = np.random.default_rng(100 + size)
+    rgb = rng.uniform(-0.2, 1.3, (21, 19, 3)).astype(F32)
+    rgb[:, :3] = rng.uniform(0, 1e-4, (21, 3, 3))  # deep shadows, where the grid is densest
+    rgb[0, 0] = (np.nan, np.inf, -np.inf)
+    grid = detail.tone_lut_inputs(size)
+    assert grid[0] == 0.0 and grid[-1] == 1.0 and grid.size == size
+    lut = (grid ** (1 / 2.2)).astype(F32)
+    y, cb, cr = planes(21, 19)
+    detail.tone_to_ycc(rgb, lut, y, cb, cr, True)
+    x = np.clip(np.nan_to_num(rgb.astype(np.float64), nan=0.0), 0, 1)
+    toned = np.interp(np.sqrt(x), np.linspace(0, 1, size), lut.astype(np.float64))
+    for got, want in zip((y, cb, cr), ref_rgb_to_ycc(toned)):
+        np.testing.assert_allclose(got, want, atol=2e-6)
+
+
+@pytest.mark.parametrize("tone", [
+    dict(transfer="srgb"), dict(transfer="gamma", gamma=2.2), dict(transfer="gamma", gamma=3.0),
+    dict(transfer="linear"), dict(transfer="srgb", curve=((0, 0), (0.25, 0.15), (0.75, 0.85), (1, 1))),
+    dict(transfer="linear", curve=((0, 0), (0.4, 0.1), (0.6, 0.9), (1, 1)))])
+def test_tone_lut_size_for_the_pipeline_is_accurate(tone):
+    """A TONE_LUT_SIZE square-root-grid LUT from the pipeline's tone response stays within
+    0.02 % of full scale of the exact response (16-bit export) from linear 1e-6 up, and
+    within half an 8-bit step everywhere (a pure gamma's slope is unbounded at 0)."""
+    from app.isp.stages import Tone
+    from app.isp.tone import response
+    params = Tone(**tone)
+    lut = response(params, detail.tone_lut_inputs()).astype(F32)
+    x = np.concatenate([np.linspace(0, 1, 200_001), np.geomspace(1e-9, 1e-2, 20_001)])
+    x = x.astype(F32)
+    grey = np.ascontiguousarray(np.repeat(x[:, None], 3, axis=1).reshape(1, -1, 3))
+    y, cb, cr = planes(1, x.size)
+    detail.tone_to_ycc(grey, lut, y, cb, cr, True)
+    err = np.abs(y[0].astype(np.float64) - response(params, x.astype(np.float64)))
+    assert err.max() < 0.5 / 255
+    assert err[x >= 1e-6].max() < 2e-4
+
+
 def test_ycc_round_trip_is_exact():
     rgb = np.random.default_rng(1).random((33, 47, 3), dtype=F32)
     y, cb, cr = to_ycc(rgb)
@@ -272,7 +312,7 @@ def test_finish_matches_reference_with_everything_on():
 
 # ----------------------------------------------------------------------------- noise reduction
 
-@pytest.mark.parametrize("radius", [1, 3, 8])
+@pytest.mark.parametrize("radius", [1, 2, 3, 8])
 def test_denoise_luma_matches_reference(radius):
     _, noisy = step_image(45, 61, seed=radius)
     got = luma(noisy, 0.7, radius)
@@ -304,7 +344,8 @@ def test_denoise_small_strength_is_nearly_identity():
     assert np.abs(cb_o - cb).max() < 5e-3 and np.abs(cr_o - cr).max() < 5e-3
 
 
-@pytest.mark.parametrize("shape,radius", [((40, 56), 1), ((37, 51), 4), ((33, 45), 8)])
+@pytest.mark.parametrize("shape,radius", [((40, 56), 1), ((37, 51), 4), ((33, 45), 8),
+                                          ((36, 50), 3), ((41, 64), 6)])
 def test_denoise_chroma_matches_reference(shape, radius):
     rng = np.random.default_rng(radius)
     rgb = np.clip(0.5 + 0.15 * rng.standard_normal(shape + (3,)), 0, 1).astype(F32)
@@ -396,6 +437,37 @@ def test_odd_shapes_fill_every_pixel_without_nan(shape):
     assert np.isfinite(out).all()
     want = ref_finish(y, cb, cr, True, 4.0, 1.0, 0.0, 0.2, 1.0, 0.0, F32)
     np.testing.assert_allclose(out, want, atol=2e-5)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 2), (2, 1), (2, 2), (3, 5), (2, 7), (5, 2)])
+def test_tiny_planes_match_references(shape):
+    """Edge handling of the strips, the half-resolution fit and the upsampling on planes
+    smaller than the filter windows."""
+    rgb = np.random.default_rng(sum(shape)).uniform(0, 1, shape + (3,)).astype(F32)
+    y, cb, cr = to_ycc(rgb)
+    for radius in (1, 2, 4, 8):
+        cb2, cr2 = chroma(y, cb, cr, 0.8, radius)
+        want_cb, want_cr = ref_guided_chroma(y, cb, cr, 0.8, radius)
+        np.testing.assert_allclose(cb2, want_cb, atol=1e-5)
+        np.testing.assert_allclose(cr2, want_cr, atol=1e-5)
+        np.testing.assert_allclose(luma(y, 0.8, radius), ref_guided_luma(y, 0.8, radius),
+                                   atol=1e-5)
+    out = np.full(shape + (3,), np.nan, F32)
+    detail.sharpen_finish(y, cb, cr, True, F32(2.0), F32(1.0), F32(0.0), F32(0.2), F32(1.0),
+                          F32(0.0), out)
+    np.testing.assert_allclose(out, ref_finish(y, cb, cr, True, 2.0, 1.0, 0.0, 0.2, 1.0, 0.0,
+                                               F32), atol=2e-5)
+
+
+@pytest.mark.parametrize("sigma", [0.3, 1.0, 1.4, 2.0, 4.0])
+def test_sharpen_matches_reference_for_every_tap_grouping(sigma):
+    """Taps are summed three per pass; half-widths 1..12 cover full and partial groups."""
+    rng = np.random.default_rng(int(sigma * 10))
+    rgb = np.clip(0.5 + 0.3 * rng.standard_normal((27, 41, 3)), 0, 1).astype(F32)
+    y, cb, cr = to_ycc(rgb)
+    args = (True, sigma, 1.2, 0.005, 0.2, 1.0, 0.0)
+    np.testing.assert_allclose(finish(y, cb, cr, F32, *args), ref_finish(y, cb, cr, *args, F32),
+                               atol=2e-5)
 
 
 def test_flat_image_has_no_nan():

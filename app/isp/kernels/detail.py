@@ -56,13 +56,17 @@ _HALF = _F(0.5)
 _QUARTER = _F(0.25)
 _THREE_QUARTERS = _F(0.75)
 
-# Strips per call: one per core keeps the per-strip warm-up rows (2*radius) to a minimum.
-# It is frozen into the on-disk cache when a kernel compiles, so it follows the machine's core
-# count rather than NUMBA_NUM_THREADS (a cache warmed single-threaded must not serialise
-# later runs). It only tunes speed, never results.
+# Strips per call: a multiple of the core count. It is frozen into the on-disk cache when a
+# kernel compiles, so it follows the machine's core count rather than NUMBA_NUM_THREADS (a
+# cache warmed single-threaded must not serialise later runs). It only tunes speed, never
+# results. The filters use two strips per core: measured 20-25 % faster than one (at 1440x1080
+# and 4000x3000 on 2 cores) although each strip re-reads 2*radius warm-up rows, because the
+# threads then finish together more often.
 _NSTRIPS = max(1, int(numba.config.NUMBA_DEFAULT_NUM_THREADS))
 # Pixels per chunk of the tone kernel's row work: its three row buffers then stay in L1.
 _TONE_CHUNK = 256
+# Entries of the square-root-grid tone LUT the pipeline should build (see tone_to_ycc).
+TONE_LUT_SIZE = 1024
 
 _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 _JIT = dict(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
@@ -169,13 +173,6 @@ def _running_update(acc, add, sub, n):
 
 
 @njit(**_JIT)
-def _running_update_prod(acc, add_a, add_b, sub_a, sub_b, n):
-    """acc[x] += add_a*add_b - sub_a*sub_b: one step of a running column sum of a product."""
-    for x in range(n):
-        acc[x] += add_a[x] * add_b[x] - sub_a[x] * sub_b[x]
-
-
-@njit(**_JIT)
 def _box_rows(cs, nchan, r, n, out, t0, t1):
     """Replicate-pad each channel's column sums and box-sum them along the row into out."""
     length = 2 * r + 1
@@ -190,13 +187,14 @@ def _box_rows(cs, nchan, r, n, out, t0, t1):
 
 @njit(**_JIT)
 def _tone_chunk(src, m, table, top, yr, cbr, crr, idx, frac, pairs):
-    """Tone-map m interleaved R'G'B' pixels and convert them to Y'CbCr.
+    """Tone-map m interleaved R'G'B' pixels (uniform-grid LUT) and convert them to Y'CbCr.
 
     Split in three loops so that only the table reads stay scalar (AVX-512 gathers are
     slower than scalar loads on this class of CPU): clamp + index/fraction per channel
     (vector, de-interleaving), (value, slope) pair fetch (scalar, one 8-byte load per
     sample), interpolation + colour matrix (vector). The buffers hold one chunk so they
-    stay in L1.
+    stay in L1. Compare-and-select clamps so that NaN lands on 0 and the index is always
+    in range. (Kept as one function per grid: split into helpers it runs slower.)
     """
     ir = idx[0]
     ig = idx[1]
@@ -208,7 +206,6 @@ def _tone_chunk(src, m, table, top, yr, cbr, crr, idx, frac, pairs):
         r_ = src[3 * x]
         g_ = src[3 * x + 1]
         b_ = src[3 * x + 2]
-        # Compare-and-select so that NaN lands on 0 and the index is always in range.
         r_ = r_ if r_ > _ZERO else _ZERO
         g_ = g_ if g_ > _ZERO else _ZERO
         b_ = b_ if b_ > _ZERO else _ZERO
@@ -244,13 +241,77 @@ def _tone_chunk(src, m, table, top, yr, cbr, crr, idx, frac, pairs):
         crr[x] = (rp - yy) * _TO_CR
 
 
+@njit(**_JIT)
+def _tone_chunk_sqrt(src, m, table, top, yr, cbr, crr, idx, frac, pairs):
+    """_tone_chunk for a square-root-grid LUT: the position is sqrt(x)*(N-1)."""
+    ir = idx[0]
+    ig = idx[1]
+    ib = idx[2]
+    fr = frac[0]
+    fg = frac[1]
+    fb = frac[2]
+    for x in range(m):
+        r_ = src[3 * x]
+        g_ = src[3 * x + 1]
+        b_ = src[3 * x + 2]
+        r_ = r_ if r_ > _ZERO else _ZERO
+        g_ = g_ if g_ > _ZERO else _ZERO
+        b_ = b_ if b_ > _ZERO else _ZERO
+        r_ = np.sqrt(r_ if r_ < _ONE else _ONE) * top
+        g_ = np.sqrt(g_ if g_ < _ONE else _ONE) * top
+        b_ = np.sqrt(b_ if b_ < _ONE else _ONE) * top
+        kr = np.int32(r_)
+        kg = np.int32(g_)
+        kb = np.int32(b_)
+        ir[x] = kr
+        ig[x] = kg
+        ib[x] = kb
+        fr[x] = r_ - _F(kr)
+        fg[x] = g_ - _F(kg)
+        fb[x] = b_ - _F(kb)
+    pr = pairs[0]
+    pg = pairs[1]
+    pb = pairs[2]
+    for x in range(m):
+        pr[x] = table[np.uint32(ir[x])]
+        pg[x] = table[np.uint32(ig[x])]
+        pb[x] = table[np.uint32(ib[x])]
+    vr = pr.view(np.float32)
+    vg = pg.view(np.float32)
+    vb = pb.view(np.float32)
+    for x in range(m):
+        rp = vr[2 * x] + fr[x] * vr[2 * x + 1]
+        gp = vg[2 * x] + fg[x] * vg[2 * x + 1]
+        bp = vb[2 * x] + fb[x] * vb[2 * x + 1]
+        yy = _KR * rp + _KG * gp + _KB * bp
+        yr[x] = yy
+        cbr[x] = (bp - yy) * _TO_CB
+        crr[x] = (rp - yy) * _TO_CR
+
+
+def tone_lut_inputs(n=None):
+    """Linear inputs (float64) at which to sample the tone response for a square-root-grid
+    LUT: x_i = (i/(n-1))**2, n = TONE_LUT_SIZE by default. The response there, as float32,
+    is the lut for tone_to_ycc(..., sqrt_grid=True)."""
+    u = np.linspace(0.0, 1.0, TONE_LUT_SIZE if n is None else int(n))
+    return u * u
+
+
 @njit(**_PJIT)
-def tone_to_ycc(rgb, lut, y, cb, cr):
+def tone_to_ycc(rgb, lut, y, cb, cr, sqrt_grid=False):
     """Apply the tone LUT per channel and convert to Y'CbCr (BT.709, full range).
 
-    rgb: HxWx3 float32, C-contiguous, linear. lut: float32[N], N >= 2, the transfer sampled
-    at i/(N-1) on [0, 1]; it is read with linear interpolation after clamping the input to
-    [0, 1] (NaN reads as 0). y, cb, cr: HxW float32 outputs (must not alias rgb).
+    rgb: HxWx3 float32, C-contiguous, linear. lut: float32[N], N >= 2, read with linear
+    interpolation after clamping the input x to [0, 1] (NaN reads as 0). y, cb, cr: HxW
+    float32 outputs (must not alias rgb).
+
+    Uniform grid (sqrt_grid False): lut[i] is the transfer at x = i/(N-1).
+    Square-root grid (sqrt_grid True): lut[i] is the transfer at x = (i/(N-1))**2 (sample
+    at tone_lut_inputs(N)) and is read at sqrt(x)*(N-1). It puts its samples where display
+    transfers bend (the shadows: a pure power's slope is unbounded at 0), so a
+    TONE_LUT_SIZE-entry table is more accurate than an 8192-entry uniform one for sRGB and
+    gamma transfers, and small enough (8 KB of (value, slope) pairs) to stay in L1, which
+    is what the scalar table reads are bound by. Use it for the pipeline.
     """
     h, w = y.shape
     if rgb.shape[0] != h or rgb.shape[1] != w or rgb.shape[2] != 3:
@@ -269,6 +330,7 @@ def tone_to_ycc(rgb, lut, y, cb, cr):
     pair_tab[2 * n - 1] = _ZERO
     table = pair_tab.view(np.uint64)
     top = _F(n - 1)
+    sq = bool(sqrt_grid)
     flat = rgb.reshape(h, 3 * w)
     # More strips than threads: this kernel is bound by scalar loads, which balance poorly.
     nstrips = min(2 * _NSTRIPS, h)
@@ -276,15 +338,26 @@ def tone_to_ycc(rgb, lut, y, cb, cr):
     idx = np.empty((nstrips, 3, chunk), np.int32)
     frac = np.empty((nstrips, 3, chunk), np.float32)
     pairs = np.empty((nstrips, 3, chunk), np.uint64)
-    for s in prange(nstrips):
-        for row in range(s * h // nstrips, (s + 1) * h // nstrips):
-            src = flat[row]
-            yr = y[row]
-            cbr = cb[row]
-            crr = cr[row]
-            for x0 in range(0, w, chunk):
-                _tone_chunk(src[3 * x0:], min(chunk, w - x0), table, top, yr[x0:], cbr[x0:],
-                            crr[x0:], idx[s], frac[s], pairs[s])
+    if sq:
+        for s in prange(nstrips):
+            for row in range(s * h // nstrips, (s + 1) * h // nstrips):
+                src = flat[row]
+                yr = y[row]
+                cbr = cb[row]
+                crr = cr[row]
+                for x0 in range(0, w, chunk):
+                    _tone_chunk_sqrt(src[3 * x0:], min(chunk, w - x0), table, top, yr[x0:],
+                                     cbr[x0:], crr[x0:], idx[s], frac[s], pairs[s])
+    else:
+        for s in prange(nstrips):
+            for row in range(s * h // nstrips, (s + 1) * h // nstrips):
+                src = flat[row]
+                yr = y[row]
+                cbr = cb[row]
+                crr = cr[row]
+                for x0 in range(0, w, chunk):
+                    _tone_chunk(src[3 * x0:], min(chunk, w - x0), table, top, yr[x0:],
+                                cbr[x0:], crr[x0:], idx[s], frac[s], pairs[s])
 
 
 def _quant_params(out):  # pragma: no cover - typing stub, implemented by the overload below
@@ -380,14 +453,60 @@ def ycc_to_rgb(y, cb, cr, out):
 # ---------------------------------------------------------------------------------------
 
 @njit(**_JIT)
-def _luma_strip(img, out, y0, y1, r, eps, ring_a, ring_b, cs, hb, t0, t1):
+def _luma_model(m_i, m_ii, n, inv, eps, ra, rb):
+    """Per-pixel model a = var/(var+eps), b = m*(1-a) from the box sums of I and I^2."""
+    for x in range(n):
+        m = m_i[x] * inv
+        var = m_ii[x] * inv - m * m
+        var = var if var > _ZERO else _ZERO
+        a = var / (var + eps)
+        ra[x] = a
+        rb[x] = m - a * m
+
+
+@njit(**_JIT)
+def _box5_views(s, r, zero):
+    """Five views whose sum at x is the (2r+1)-box of padded s at x, for r = 1 or 2."""
+    if r == 2:
+        return s, s[1:], s[2:], s[3:], s[4:]
+    return s, s[1:], s[2:], zero, zero
+
+
+@njit(**_JIT)
+def _luma_model_fused(s_i, s_ii, r, n, inv, eps, zero, ra, rb):
+    """_luma_model with the row box sums (radius 1 or 2) of the padded column sums inline."""
+    i0, i1, i2, i3, i4 = _box5_views(s_i, r, zero)
+    q0, q1, q2, q3, q4 = _box5_views(s_ii, r, zero)
+    for x in range(n):
+        m = (((i0[x] + i1[x]) + (i2[x] + i3[x])) + i4[x]) * inv
+        var = (((q0[x] + q1[x]) + (q2[x] + q3[x])) + q4[x]) * inv - m * m
+        var = var if var > _ZERO else _ZERO
+        a = var / (var + eps)
+        ra[x] = a
+        rb[x] = m - a * m
+
+
+@njit(**_JIT)
+def _luma_apply_fused(s_a, s_b, r, n, inv, zero, src, dst):
+    """q = mean(a)*I + mean(b) with the row box sums (radius 1 or 2) inline."""
+    a0, a1, a2, a3, a4 = _box5_views(s_a, r, zero)
+    b0, b1, b2, b3, b4 = _box5_views(s_b, r, zero)
+    for x in range(n):
+        sa = ((a0[x] + a1[x]) + (a2[x] + a3[x])) + a4[x]
+        sb = ((b0[x] + b1[x]) + (b2[x] + b3[x])) + b4[x]
+        dst[x] = (sa * (src[x] - _HALF) + sb) * inv + _HALF
+
+
+@njit(**_JIT)
+def _luma_strip(img, out, y0, y1, r, eps, ring_a, ring_b, cs, hb, t0, t1, zero):
     """Guided filter (guide = input) for output rows [y0, y1).
 
     Stage 1 keeps running column sums of I and I^2 and turns each row of box means into the
     per-pixel linear model q = a*I + b with a = var/(var+eps); stage 2 keeps running column
     sums of a and b over a ring of 2r+2 rows and applies their box means to I. Rows and
     columns outside the image replicate the border. I is centred on 0.5 for the sums so the
-    float32 running sums stay small.
+    float32 running sums stay small. For radius <= 2 the row box sums are fused into the
+    loops that use them (zero: a row of zeros standing in for the taps of a 3-wide box).
     """
     h, w = img.shape
     length = 2 * r + 1
@@ -422,16 +541,15 @@ def _luma_strip(img, out, y0, y1, r, eps, ring_a, ring_b, cs, hb, t0, t1):
                     b_ = sub[x] - _HALF
                     s_i[x] += a_ - b_
                     s_ii[x] += a_ * a_ - b_ * b_
-            _box_rows(cs, 2, r, w, hb, t0, t1)
             slot = j % nring
-            ra = ring_a[slot]
-            rb = ring_b[slot]
-            for x in range(w):
-                m = m_i[x] * inv
-                var = max(m_ii[x] * inv - m * m, _ZERO)
-                a = var / (var + eps)
-                ra[x] = a
-                rb[x] = m - a * m
+            if r <= 2:
+                _pad_edges(cs[0], r, w)
+                _pad_edges(cs[1], r, w)
+                _luma_model_fused(cs[0], cs[1], r, w, inv, eps, zero, ring_a[slot],
+                                  ring_b[slot])
+            else:
+                _box_rows(cs, 2, r, w, hb, t0, t1)
+                _luma_model(m_i, m_ii, w, inv, eps, ring_a[slot], ring_b[slot])
             next_ab += 1
         if row == y0:
             for x in range(w):
@@ -449,11 +567,16 @@ def _luma_strip(img, out, y0, y1, r, eps, ring_a, ring_b, cs, hb, t0, t1):
             slot_sub = max(row - 1 - r, 0) % nring
             _running_update(s_a, ring_a[slot_add], ring_a[slot_sub], w)
             _running_update(s_b, ring_b[slot_add], ring_b[slot_sub], w)
-        _box_rows(cs[2:], 2, r, w, hb, t0, t1)
-        src = img[row]
-        dst = out[row]
-        for x in range(w):
-            dst[x] = (m_i[x] * (src[x] - _HALF) + m_ii[x]) * inv + _HALF
+        if r <= 2:
+            _pad_edges(cs[2], r, w)
+            _pad_edges(cs[3], r, w)
+            _luma_apply_fused(cs[2], cs[3], r, w, inv, zero, img[row], out[row])
+        else:
+            _box_rows(cs[2:], 2, r, w, hb, t0, t1)
+            src = img[row]
+            dst = out[row]
+            for x in range(w):
+                dst[x] = (m_i[x] * (src[x] - _HALF) + m_ii[x]) * inv + _HALF
 
 
 @njit(**_PJIT)
@@ -475,16 +598,17 @@ def denoise_luma(y, strength, radius, out):
     r = min(max(radius, 1), MAX_RADIUS)
     sig = max(LUMA_EDGE_STOP * min(strength, 1.0), _MIN_EDGE_STOP)
     eps = _F(sig * sig)
-    nstrips = min(_NSTRIPS, h)
+    nstrips = min(2 * _NSTRIPS, h)
     nring = 2 * r + 2
     ring_a = np.empty((nstrips, nring, w), np.float32)
     ring_b = np.empty((nstrips, nring, w), np.float32)
     cs = np.empty((nstrips, 4, w + 2 * r), np.float32)
     hb = np.empty((nstrips, 2, w), np.float32)
     tmp = np.empty((nstrips, 2, w + 2 * r), np.float32)
+    zero = np.zeros(w + 2 * r, np.float32)
     for s in prange(nstrips):
         _luma_strip(y, out, s * h // nstrips, (s + 1) * h // nstrips, r, eps,
-                    ring_a[s], ring_b[s], cs[s], hb[s], tmp[s, 0], tmp[s, 1])
+                    ring_a[s], ring_b[s], cs[s], hb[s], tmp[s, 0], tmp[s, 1], zero)
 
 
 # ---------------------------------------------------------------------------------------
@@ -493,7 +617,10 @@ def denoise_luma(y, strength, radius, out):
 
 # Stage-1 channels (box means at half resolution) and stage-2 channels (model coefficients).
 _C_Y, _C_B, _C_R, _C_YY, _C_YB, _C_YR, _C_BB, _C_BR, _C_RR = range(9)
-# Coefficients: Cb' = A0*Y + A1*Cb + A2*Cr + A3, Cr' = A4*Y + A5*Cb + A6*Cr + A7.
+# Coefficients: Cb' = A0*Y + A1*Cb + A2*Cr + A3, Cr' = A4*Y + A2*Cb + A5*Cr + A6. The model
+# of each target has 4 coefficients, but Cb's weight on Cr equals Cr's weight on Cb (both
+# are -eps times the same entry of the symmetric inverse), so 7 planes carry all 8.
+_NCOEF = 7
 
 
 @njit(**_JIT)
@@ -509,14 +636,12 @@ def _downsample_row(y, cb, cr, j, dst):
         a = src[r0]
         b = src[r1]
         d = dst[c]
+        # Centre the guide luma so the float32 second moments do not cancel catastrophically.
+        off = _HALF if c == 0 else _ZERO
         for m in range(half):
-            d[m] = (a[2 * m] + a[2 * m + 1] + b[2 * m] + b[2 * m + 1]) * _QUARTER
+            d[m] = ((a[2 * m] + a[2 * m + 1]) + (b[2 * m] + b[2 * m + 1])) * _QUARTER - off
         if w & 1:
-            d[w2 - 1] = (a[w - 1] + b[w - 1]) * _HALF
-    # Centre the guide luma so the float32 second moments do not cancel catastrophically.
-    d = dst[0]
-    for m in range(w2):
-        d[m] -= _HALF
+            d[w2 - 1] = (a[w - 1] + b[w - 1]) * _HALF - off
 
 
 @njit(**_JIT)
@@ -527,41 +652,70 @@ def _accumulate(acc, a, n):
 
 
 @njit(**_JIT)
-def _accumulate_prod(acc, a, b, n):
-    """acc[x] += a[x]*b[x]."""
-    for x in range(n):
-        acc[x] += a[x] * b[x]
-
-
-@njit(**_JIT)
 def _moments_add(cs, row_d, r, n):
     """Add one downsampled row's 3 channels and 6 products to the column sums (initial fill)."""
     yv = row_d[0]
     bv = row_d[1]
     rv = row_d[2]
-    _accumulate(cs[_C_Y][r:], yv, n)
-    _accumulate(cs[_C_B][r:], bv, n)
-    _accumulate(cs[_C_R][r:], rv, n)
-    _accumulate_prod(cs[_C_YY][r:], yv, yv, n)
-    _accumulate_prod(cs[_C_YB][r:], yv, bv, n)
-    _accumulate_prod(cs[_C_YR][r:], yv, rv, n)
-    _accumulate_prod(cs[_C_BB][r:], bv, bv, n)
-    _accumulate_prod(cs[_C_BR][r:], bv, rv, n)
-    _accumulate_prod(cs[_C_RR][r:], rv, rv, n)
+    s_y = cs[_C_Y][r:]
+    s_b = cs[_C_B][r:]
+    s_r = cs[_C_R][r:]
+    s_yy = cs[_C_YY][r:]
+    s_yb = cs[_C_YB][r:]
+    s_yr = cs[_C_YR][r:]
+    s_bb = cs[_C_BB][r:]
+    s_br = cs[_C_BR][r:]
+    s_rr = cs[_C_RR][r:]
+    for x in range(n):
+        y_ = yv[x]
+        b_ = bv[x]
+        r_ = rv[x]
+        s_y[x] += y_
+        s_b[x] += b_
+        s_r[x] += r_
+        s_yy[x] += y_ * y_
+        s_yb[x] += y_ * b_
+        s_yr[x] += y_ * r_
+        s_bb[x] += b_ * b_
+        s_br[x] += b_ * r_
+        s_rr[x] += r_ * r_
 
 
 @njit(**_JIT)
 def _moments_update(cs, add, sub, r, n):
-    """Running column sums of the 3 guide channels and their 6 products: add a row, drop one."""
-    _running_update(cs[_C_Y][r:], add[0], sub[0], n)
-    _running_update(cs[_C_B][r:], add[1], sub[1], n)
-    _running_update(cs[_C_R][r:], add[2], sub[2], n)
-    _running_update_prod(cs[_C_YY][r:], add[0], add[0], sub[0], sub[0], n)
-    _running_update_prod(cs[_C_YB][r:], add[0], add[1], sub[0], sub[1], n)
-    _running_update_prod(cs[_C_YR][r:], add[0], add[2], sub[0], sub[2], n)
-    _running_update_prod(cs[_C_BB][r:], add[1], add[1], sub[1], sub[1], n)
-    _running_update_prod(cs[_C_BR][r:], add[1], add[2], sub[1], sub[2], n)
-    _running_update_prod(cs[_C_RR][r:], add[2], add[2], sub[2], sub[2], n)
+    """Running column sums of the 3 guide channels and their 6 products: add a row, drop
+    one. One pass, so the two rows are read once for all nine sums."""
+    ya = add[0]
+    ba = add[1]
+    ra = add[2]
+    ys = sub[0]
+    bs = sub[1]
+    rs = sub[2]
+    s_y = cs[_C_Y][r:]
+    s_b = cs[_C_B][r:]
+    s_r = cs[_C_R][r:]
+    s_yy = cs[_C_YY][r:]
+    s_yb = cs[_C_YB][r:]
+    s_yr = cs[_C_YR][r:]
+    s_bb = cs[_C_BB][r:]
+    s_br = cs[_C_BR][r:]
+    s_rr = cs[_C_RR][r:]
+    for x in range(n):
+        y1 = ya[x]
+        b1 = ba[x]
+        r1 = ra[x]
+        y0 = ys[x]
+        b0 = bs[x]
+        r0 = rs[x]
+        s_y[x] += y1 - y0
+        s_b[x] += b1 - b0
+        s_r[x] += r1 - r0
+        s_yy[x] += y1 * y1 - y0 * y0
+        s_yb[x] += y1 * b1 - y0 * b0
+        s_yr[x] += y1 * r1 - y0 * r0
+        s_bb[x] += b1 * b1 - b0 * b0
+        s_br[x] += b1 * r1 - b0 * r0
+        s_rr[x] += r1 * r1 - r0 * r0
 
 
 @njit(**_JIT)
@@ -573,7 +727,7 @@ def _chroma_model(mean, n, inv, eps, ab):
     a_Cb = e_Cb - eps * column Cb of the inverse (likewise for Cr): cheap and stable.
     b_t = mean_t - a_t . mean_I, with the guide luma's 0.5 centring folded back into b.
     Coefficients are stored multiplied by inv (1/window area) so that the second box sum
-    directly yields their means.
+    directly yields their means; see _NCOEF for the layout.
     """
     my_ = mean[_C_Y]
     mb_ = mean[_C_B]
@@ -591,7 +745,6 @@ def _chroma_model(mean, n, inv, eps, ab):
     a4 = ab[4]
     a5 = ab[5]
     a6 = ab[6]
-    a7 = ab[7]
     for x in range(n):
         my = my_[x] * inv
         mb = mb_[x] * inv
@@ -610,94 +763,127 @@ def _chroma_model(mean, n, inv, eps, ab):
         c_br = vyb * vyr - vyy * vbr
         c_rr = vyy * vbb - vyb * vyb
         det = vyy * c_yy + vyb * c_yb + vyr * c_yr
-        k = eps / max(det, _F(1e-30))
+        det = det if det > _F(1e-30) else _F(1e-30)
+        k = eps / det
         my_full = my + _HALF
-        # Cb target: a = e_Cb - eps * inverse[:, Cb].
-        ay = -k * c_yb
-        ab_ = _ONE - k * c_bb
-        ar = -k * c_br
-        a0[x] = ay * inv
-        a1[x] = ab_ * inv
-        a2[x] = ar * inv
-        a3[x] = (mb - ay * my_full - ab_ * mb - ar * mr) * inv
-        # Cr target: a = e_Cr - eps * inverse[:, Cr].
-        ay = -k * c_yr
-        ab_ = -k * c_br
-        ar = _ONE - k * c_rr
-        a4[x] = ay * inv
-        a5[x] = ab_ * inv
-        a6[x] = ar * inv
-        a7[x] = (mr - ay * my_full - ab_ * mb - ar * mr) * inv
+        # Cb target: a = e_Cb - eps * inverse[:, Cb]; Cr target: a = e_Cr - eps * inverse[:, Cr].
+        ay_b = -k * c_yb
+        ab_b = _ONE - k * c_bb
+        a_x = -k * c_br  # Cb's weight on Cr == Cr's weight on Cb
+        ay_r = -k * c_yr
+        ar_r = _ONE - k * c_rr
+        a0[x] = ay_b * inv
+        a1[x] = ab_b * inv
+        a2[x] = a_x * inv
+        a3[x] = (mb - ay_b * my_full - ab_b * mb - a_x * mr) * inv
+        a4[x] = ay_r * inv
+        a5[x] = ar_r * inv
+        a6[x] = (mr - ay_r * my_full - a_x * mb - ar_r * mr) * inv
 
 
 @njit(**_JIT)
-def _upsample_columns(src, w2, w, pad, dst):
-    """Horizontal half of the bilinear 2x upsampling, for one half-resolution row.
+def _apply_row(top, bot, w_top, yr, cbr, crr, cb_dst, cr_dst, w, vb):
+    """Apply the bilinearly upsampled model to one full-resolution row, both targets.
 
-    Full-res pixel 2m sits at 0.25*h[m-1] + 0.75*h[m] and 2m+1 at 0.75*h[m] + 0.25*h[m+1]
-    (pixel centres of a 2x2-mean downsample); pad holds h with one replicated sample each
-    side so the loop has no edge cases.
+    top, bot: the two half-resolution rows of coefficient means around this row, blended
+    with weights (w_top, 1 - w_top) into vb (the vertical half of the upsampling, at half
+    width). Along the row, full-res pixels 2i+1 and 2i+2 both lie between half-res samples
+    i and i+1, at 1/4 and 3/4 (pixel centres of a 2x2-mean downsample); pixel 0 and, for
+    even widths, pixel w-1 lie outside and take the end samples. Upsampling on the fly keeps
+    the coefficient rows at half width, so they stay in cache.
     """
-    inner = pad[1:]
-    for m in range(w2):
-        inner[m] = src[m]
-    pad[0] = src[0]
-    pad[w2 + 1] = src[w2 - 1]
-    right = pad[2:]
-    for m in range(w // 2):
-        dst[2 * m] = _QUARTER * pad[m] + _THREE_QUARTERS * inner[m]
-        dst[2 * m + 1] = _THREE_QUARTERS * inner[m] + _QUARTER * right[m]
-    if w & 1:
-        dst[w - 1] = _QUARTER * pad[w2 - 1] + _THREE_QUARTERS * inner[w2 - 1]
-
-
-@njit(**_JIT)
-def _apply_blended(top, bot, w_top, first, yr, cbr, crr, dst, w):
-    """dst = A_y*Y + A_b*Cb + A_r*Cr + B, each coefficient blended vertically between the
-    full-width rows top and bot (weights w_top, 1 - w_top): the vertical half of the bilinear
-    upsampling fused with applying the model to the full-resolution guide.
-    """
+    w2 = (w + 1) // 2
     w_bot = _ONE - w_top
-    ay_t = top[first]
-    ab_t = top[first + 1]
-    ar_t = top[first + 2]
-    b_t = top[first + 3]
-    ay_b = bot[first]
-    ab_b = bot[first + 1]
-    ar_b = bot[first + 2]
-    b_b = bot[first + 3]
-    for x in range(w):
-        dst[x] = ((w_top * ay_t[x] + w_bot * ay_b[x]) * yr[x]
-                  + (w_top * ab_t[x] + w_bot * ab_b[x]) * cbr[x]
-                  + (w_top * ar_t[x] + w_bot * ar_b[x]) * crr[x]
-                  + (w_top * b_t[x] + w_bot * b_b[x]))
+    for c in range(_NCOEF):
+        t = top[c]
+        b = bot[c]
+        v = vb[c]
+        for m in range(w2):
+            v[m] = w_top * t[m] + w_bot * b[m]
+    v0 = vb[0]
+    v1 = vb[1]
+    v2 = vb[2]
+    v3 = vb[3]
+    v4 = vb[4]
+    v5 = vb[5]
+    v6 = vb[6]
+    n0 = v0[1:]
+    n1 = v1[1:]
+    n2 = v2[1:]
+    n3 = v3[1:]
+    n4 = v4[1:]
+    n5 = v5[1:]
+    n6 = v6[1:]
+    y1 = yr[1:]
+    b1 = cbr[1:]
+    r1 = crr[1:]
+    cbd = cb_dst[1:]
+    crd = cr_dst[1:]
+    for i in range(w2 - 1):
+        d0 = n0[i] - v0[i]
+        d1 = n1[i] - v1[i]
+        d2 = n2[i] - v2[i]
+        d3 = n3[i] - v3[i]
+        d4 = n4[i] - v4[i]
+        d5 = n5[i] - v5[i]
+        d6 = n6[i] - v6[i]
+        ye = y1[2 * i]
+        be = b1[2 * i]
+        re = r1[2 * i]
+        yo = y1[2 * i + 1]
+        bo = b1[2 * i + 1]
+        ro = r1[2 * i + 1]
+        x2 = v2[i] + _QUARTER * d2
+        cbd[2 * i] = ((v0[i] + _QUARTER * d0) * ye + (v1[i] + _QUARTER * d1) * be + x2 * re
+                      + (v3[i] + _QUARTER * d3))
+        crd[2 * i] = ((v4[i] + _QUARTER * d4) * ye + x2 * be + (v5[i] + _QUARTER * d5) * re
+                      + (v6[i] + _QUARTER * d6))
+        x2 = n2[i] - _QUARTER * d2
+        cbd[2 * i + 1] = ((n0[i] - _QUARTER * d0) * yo + (n1[i] - _QUARTER * d1) * bo
+                          + x2 * ro + (n3[i] - _QUARTER * d3))
+        crd[2 * i + 1] = ((n4[i] - _QUARTER * d4) * yo + x2 * bo + (n5[i] - _QUARTER * d5) * ro
+                          + (n6[i] - _QUARTER * d6))
+    _apply_pixel(vb, 0, yr, cbr, crr, cb_dst, cr_dst, 0)
+    if (w & 1) == 0:
+        _apply_pixel(vb, w2 - 1, yr, cbr, crr, cb_dst, cr_dst, w - 1)
 
 
 @njit(**_JIT)
-def _emit_full_rows(kk, h2, ring_m, y, cb, cr, cb_out, cr_out):
-    """Full-resolution rows 2kk and 2kk+1 from the (column-upsampled) model rows kk-1..kk+1."""
+def _apply_pixel(vb, m, yr, cbr, crr, cb_dst, cr_dst, x):
+    """Apply the half-resolution coefficients at sample m to full-resolution pixel x."""
+    yv = yr[x]
+    bv = cbr[x]
+    rv = crr[x]
+    x2 = vb[2, m]
+    cb_dst[x] = vb[0, m] * yv + vb[1, m] * bv + x2 * rv + vb[3, m]
+    cr_dst[x] = vb[4, m] * yv + x2 * bv + vb[5, m] * rv + vb[6, m]
+
+
+@njit(**_JIT)
+def _emit_full_rows(kk, h2, ring_m, y, cb, cr, cb_out, cr_out, vb):
+    """Full-resolution rows 2kk and 2kk+1 from the model rows kk-1..kk+1 (full-res row 2kk
+    sits at 3/4 between half-res rows kk-1 and kk, row 2kk+1 at 1/4 between kk and kk+1)."""
     h, w = y.shape
     prev = ring_m[max(kk - 1, 0) % 3]
     cur = ring_m[kk % 3]
     nxt = ring_m[min(kk + 1, h2 - 1) % 3]
     row = 2 * kk
-    _apply_blended(prev, cur, _QUARTER, 0, y[row], cb[row], cr[row], cb_out[row], w)
-    _apply_blended(prev, cur, _QUARTER, 4, y[row], cb[row], cr[row], cr_out[row], w)
+    _apply_row(prev, cur, _QUARTER, y[row], cb[row], cr[row], cb_out[row], cr_out[row], w, vb)
     row += 1
     if row < h:
-        _apply_blended(nxt, cur, _QUARTER, 0, y[row], cb[row], cr[row], cb_out[row], w)
-        _apply_blended(nxt, cur, _QUARTER, 4, y[row], cb[row], cr[row], cr_out[row], w)
+        _apply_row(nxt, cur, _QUARTER, y[row], cb[row], cr[row], cb_out[row], cr_out[row], w,
+                   vb)
 
 
 @njit(**_JIT)
 def _chroma_strip(y, cb, cr, cb_out, cr_out, h0, h1, r, eps, ring_d, cs1, ring_ab, cs2,
-                  ring_m, hb, t0, t1, pad):
+                  ring_m, hb, t0, t1):
     """Colour-guided filter for half-resolution rows [h0, h1) and their full-res rows.
 
     Three streaming levels, each a ring of rows computed on demand: downsampled guide rows
     (ring_d), per-pixel model coefficients from stage-1 box means (ring_ab), and stage-2 box
-    means of the coefficients, upsampled along the row (ring_m, 3 full-width rows for the
-    vertical half of the bilinear upsample, done while applying).
+    means of the coefficients (ring_m, 3 half-width rows: the bilinear upsampling is done
+    while applying, hb serving as its row buffer).
     """
     h, w = y.shape
     h2 = (h + 1) // 2
@@ -729,25 +915,24 @@ def _chroma_strip(y, cb, cr, cb_out, cr_out, h0, h1, r, eps, ring_d, cs1, ring_a
             _chroma_model(hb, w2, inv, eps, ring_ab[j % nring])  # pre-scaled by inv
             next_ab += 1
         if k == k_first:
-            for c in range(8):
+            for c in range(_NCOEF):
                 cs2[c, r:r + w2] = _ZERO
             for i in range(k - r, k + r + 1):
                 src = ring_ab[_clamp(i, 0, h2 - 1) % nring]
-                for c in range(8):
+                for c in range(_NCOEF):
                     _accumulate(cs2[c][r:], src[c], w2)
         else:
             add = ring_ab[min(k + r, h2 - 1) % nring]
             sub = ring_ab[max(k - 1 - r, 0) % nring]
-            for c in range(8):
+            for c in range(_NCOEF):
+                # One pass per plane: a single pass over all seven is slower (the loop
+                # then carries too many streams to vectorise well).
                 _running_update(cs2[c][r:], add[c], sub[c], w2)
-        _box_rows(cs2, 8, r, w2, hb, t0, t1)
-        mrow = ring_m[k % 3]
-        for c in range(8):
-            _upsample_columns(hb[c], w2, w, pad, mrow[c])
+        _box_rows(cs2, _NCOEF, r, w2, ring_m[k % 3], t0, t1)
         if h0 <= k - 1:
-            _emit_full_rows(k - 1, h2, ring_m, y, cb, cr, cb_out, cr_out)
+            _emit_full_rows(k - 1, h2, ring_m, y, cb, cr, cb_out, cr_out, hb)
         if k == h2 - 1 and h0 <= k < h1:
-            _emit_full_rows(k, h2, ring_m, y, cb, cr, cb_out, cr_out)
+            _emit_full_rows(k, h2, ring_m, y, cb, cr, cb_out, cr_out, hb)
 
 
 @njit(**_PJIT)
@@ -777,20 +962,19 @@ def denoise_chroma(y, cb, cr, strength, radius, cb_out, cr_out):
     eps = _F(sig * sig)
     h2 = (h + 1) // 2
     w2 = (w + 1) // 2
-    nstrips = min(_NSTRIPS, h2)
+    nstrips = min(2 * _NSTRIPS, h2)
     nring = 2 * r + 2
     ring_d = np.empty((nstrips, nring, 3, w2), np.float32)
     cs1 = np.empty((nstrips, 9, w2 + 2 * r), np.float32)
-    ring_ab = np.empty((nstrips, nring, 8, w2), np.float32)
-    cs2 = np.empty((nstrips, 8, w2 + 2 * r), np.float32)
-    ring_m = np.empty((nstrips, 3, 8, w), np.float32)
+    ring_ab = np.empty((nstrips, nring, _NCOEF, w2), np.float32)
+    cs2 = np.empty((nstrips, _NCOEF, w2 + 2 * r), np.float32)
+    ring_m = np.empty((nstrips, 3, _NCOEF, w2), np.float32)
     hb = np.empty((nstrips, 9, w2), np.float32)
     tmp = np.empty((nstrips, 2, w2 + 2 * r), np.float32)
-    pad = np.empty((nstrips, w2 + 2), np.float32)
     for s in prange(nstrips):
         _chroma_strip(y, cb, cr, cb_out, cr_out, s * h2 // nstrips, (s + 1) * h2 // nstrips,
                       r, eps, ring_d[s], cs1[s], ring_ab[s], cs2[s], ring_m[s], hb[s],
-                      tmp[s, 0], tmp[s, 1], pad[s])
+                      tmp[s, 0], tmp[s, 1])
 
 
 # ---------------------------------------------------------------------------------------
@@ -814,42 +998,77 @@ def _gaussian_taps(sigma):
 
 
 @njit(**_JIT)
+def _tap(taps, j):
+    """Weight of tap j, 0 beyond the kernel's half-width (padding taps up to a group of 3)."""
+    return taps[j] if j < taps.shape[0] else _ZERO
+
+
+@njit(**_JIT)
 def _sharpen_row(y, row, taps, strength, threshold, limit, vrow, brow, ydst):
     """Unsharp mask of one luma row into ydst.
 
     blur = separable Gaussian (replicated borders); d = Y - blur; the soft threshold
     d - clamp(d, -t, t) leaves small (noise) detail alone without a step at |d| = t; the
     result is scaled by strength and clamped to +-limit to stop halos.
+    Taps are summed three at a time per pass over the row (taps beyond the half-width get
+    weight 0 and read the centre sample) and the last horizontal pass applies the mask, so
+    sigma <= 1 costs one vertical and one horizontal pass.
     """
     h, w = y.shape
     k = taps.shape[0] - 1
     yr = y[row]
     vin = vrow[k:]
     w0 = taps[0]
-    for x in range(w):
-        vin[x] = w0 * yr[x]
-    for j in range(1, k + 1):
-        up = y[max(row - j, 0)]
-        dn = y[min(row + j, h - 1)]
-        wj = taps[j]
-        for x in range(w):
-            vin[x] += wj * (up[x] + dn[x])
+    for j in range(1, k + 1, 3):
+        u1 = y[max(row - j, 0)]
+        d1 = y[min(row + j, h - 1)]
+        u2 = y[max(row - j - 1, 0)] if j + 1 <= k else yr
+        d2 = y[min(row + j + 1, h - 1)] if j + 1 <= k else yr
+        u3 = y[max(row - j - 2, 0)] if j + 2 <= k else yr
+        d3 = y[min(row + j + 2, h - 1)] if j + 2 <= k else yr
+        w1 = taps[j]
+        w2 = _tap(taps, j + 1)
+        w3 = _tap(taps, j + 2)
+        if j == 1:
+            for x in range(w):
+                vin[x] = (w0 * yr[x] + w1 * (u1[x] + d1[x])) + (w2 * (u2[x] + d2[x])
+                                                                  + w3 * (u3[x] + d3[x]))
+        else:
+            for x in range(w):
+                vin[x] += w1 * (u1[x] + d1[x]) + (w2 * (u2[x] + d2[x]) + w3 * (u3[x] + d3[x]))
     _pad_edges(vrow, k, w)
-    for x in range(w):
-        brow[x] = w0 * vin[x]
-    for j in range(1, k + 1):
-        left = vrow[k - j:]
-        right = vrow[k + j:]
-        wj = taps[j]
-        for x in range(w):
-            brow[x] += wj * (left[x] + right[x])
     neg_t = -threshold
     neg_l = -limit
-    for x in range(w):
-        d = yr[x] - brow[x]
-        d = d - min(max(d, neg_t), threshold)
-        d = min(max(d * strength, neg_l), limit)
-        ydst[x] = yr[x] + d
+    for j in range(1, k + 1, 3):
+        l1 = vrow[k - j:]
+        r1 = vrow[k + j:]
+        l2 = vrow[k - j - 1:] if j + 1 <= k else vin
+        r2 = vrow[k + j + 1:] if j + 1 <= k else vin
+        l3 = vrow[k - j - 2:] if j + 2 <= k else vin
+        r3 = vrow[k + j + 2:] if j + 2 <= k else vin
+        w1 = taps[j]
+        w2 = _tap(taps, j + 1)
+        w3 = _tap(taps, j + 2)
+        if j + 3 <= k:  # more taps to come: accumulate the blur
+            if j == 1:
+                for x in range(w):
+                    brow[x] = (w0 * vin[x] + w1 * (l1[x] + r1[x])) + (w2 * (l2[x] + r2[x])
+                                                                       + w3 * (l3[x] + r3[x]))
+            else:
+                for x in range(w):
+                    brow[x] += (w1 * (l1[x] + r1[x])
+                                + (w2 * (l2[x] + r2[x]) + w3 * (l3[x] + r3[x])))
+            continue
+        # Last group: finish the blur and apply the unsharp mask in the same pass.
+        base = vin if j == 1 else brow
+        w_base = w0 if j == 1 else _ONE
+        for x in range(w):
+            blur = (w_base * base[x] + w1 * (l1[x] + r1[x])) + (w2 * (l2[x] + r2[x])
+                                                                 + w3 * (l3[x] + r3[x]))
+            d = yr[x] - blur
+            d = d - min(max(d, neg_t), threshold)
+            d = min(max(d * strength, neg_l), limit)
+            ydst[x] = yr[x] + d
 
 
 @njit(**_PJIT)
@@ -873,7 +1092,7 @@ def sharpen_finish(y, cb, cr, sharpen_on, sigma, strength, threshold, limit, sat
     st = _F(strength)
     th = _F(max(threshold, 0.0))
     lim = _F(max(limit, 0.0))
-    nstrips = min(_NSTRIPS, h)
+    nstrips = min(2 * _NSTRIPS, h)
     vrow = np.empty((nstrips, w + 2 * k), np.float32)
     bufs = np.empty((nstrips, 2, w), np.float32)
     for s in prange(nstrips):
