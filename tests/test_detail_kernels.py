@@ -217,7 +217,8 @@ def test_tone_sqrt_grid_lut_interpolation_matches_numpy(size):
 
 @pytest.mark.parametrize("tone", [
     dict(transfer="srgb"), dict(transfer="gamma", gamma=2.2), dict(transfer="gamma", gamma=3.0),
-    dict(transfer="linear"), dict(transfer="srgb", curve=((0, 0), (0.25, 0.15), (0.75, 0.85), (1, 1))),
+    dict(transfer="linear"),
+    dict(transfer="srgb", curve=((0, 0), (0.25, 0.15), (0.75, 0.85), (1, 1))),
     dict(transfer="linear", curve=((0, 0), (0.4, 0.1), (0.6, 0.9), (1, 1)))])
 def test_tone_lut_size_for_the_pipeline_is_accurate(tone):
     """A TONE_LUT_SIZE square-root-grid LUT from the pipeline's tone response stays within

@@ -37,7 +37,7 @@ from app.isp.kernels import demosaic as demosaic_kernels
 from app.isp.kernels import detail
 from app.isp.kernels import mosaic as mosaic_kernels
 from app.isp.stages import IspParams
-from app.isp.tone import build_lut
+from app.isp.tone import response
 from app.isp.views import Geometry, View, resolve
 
 TAPS = ("mosaic", "raw", "demosaic", "linear", "tone", "denoise", "final")
@@ -186,7 +186,9 @@ def _run_tone(pipe: Pipeline, geometry: Geometry, rgb, params: IspParams):
     y = pipe._buffer("tone.y", shape)
     cb = pipe._buffer("tone.cb", shape)
     cr = pipe._buffer("tone.cr", shape)
-    detail.tone_to_ycc(rgb, build_lut(params.tone), y, cb, cr)
+    # A small LUT on a square-root grid stays in L1 and is finer where the curves are steep.
+    lut = response(params.tone, detail.tone_lut_inputs()).astype(np.float32)
+    detail.tone_to_ycc(rgb, lut, y, cb, cr, True)
     return y, cb, cr
 
 

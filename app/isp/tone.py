@@ -2,14 +2,12 @@
 
 The curve is interpolated with a monotone cubic (Fritsch-Carlson), so a tuner's S-curve never
 overshoots or reverses between points. Built in float64 once per parameter change (microseconds
-for a few thousand entries); the kernels only ever see the float32 LUT.
+for the kernels' small LUT, `app.isp.kernels.detail.tone_lut_inputs`); the kernels only ever
+see a float32 LUT.
 """
 from __future__ import annotations
 
 import numpy as np
-
-LUT_SIZE = 8192
-
 
 def srgb_encode(linear: np.ndarray) -> np.ndarray:
     """IEC 61966-2-1 sRGB transfer of linear values in [0, 1]."""
@@ -36,11 +34,6 @@ def monotone_cubic(points: np.ndarray, x: np.ndarray) -> np.ndarray:
     t2, t3 = t * t, t * t * t
     return ((2 * t3 - 3 * t2 + 1) * py[i] + (t3 - 2 * t2 + t) * h[i] * slopes[i]
             + (-2 * t3 + 3 * t2) * py[i + 1] + (t3 - t2) * h[i] * slopes[i + 1])
-
-
-def build_lut(tone, size: int = LUT_SIZE) -> np.ndarray:
-    """float32 LUT sampling linear [0, 1] -> display value, from the `Tone` stage parameters."""
-    return response(tone, np.linspace(0.0, 1.0, size)).astype(np.float32)
 
 
 def response(tone, x: np.ndarray) -> np.ndarray:

@@ -1,11 +1,13 @@
 """Late-stage ISP kernels: tone -> Y'CbCr, edge-preserving denoise, sharpen + colour + quantise.
 
 The live preview must redraw within one display frame, so every kernel is a numba function
-that streams over row strips (one or two per thread), keeps its working rows in small
-per-strip ring buffers that stay in L2, and writes into arrays the caller owns and reuses
-frame after frame (outputs must not alias inputs). Box filters keep running column sums and
-sum rows directly (short windows) or by binary doubling (long ones), so their cost hardly
-grows with the radius. Chroma noise reduction fits its model at half resolution.
+that streams over row strips (two per thread), keeps its working rows in small per-strip
+ring buffers that stay in L2, and writes into arrays the caller owns and reuses frame after
+frame (outputs must not alias inputs). Box filters keep running column sums and sum rows
+directly (short windows) or by binary doubling (long ones), so their cost hardly grows with
+the radius. Chroma noise reduction fits its model at half resolution and upsamples it while
+applying it. The tone LUT the pipeline should pass is a TONE_LUT_SIZE-entry table on a
+square-root grid (tone_lut_inputs, tone_to_ycc(..., sqrt_grid=True)).
 
 Colour space: Y'CbCr with BT.709 coefficients, full range, Cb/Cr centred on 0, computed on
 display-encoded R'G'B' (after the tone LUT). All arithmetic is float32.
@@ -54,14 +56,14 @@ _ZERO = _F(0.0)
 _ONE = _F(1.0)
 _HALF = _F(0.5)
 _QUARTER = _F(0.25)
-_THREE_QUARTERS = _F(0.75)
 
 # Strips per call: a multiple of the core count. It is frozen into the on-disk cache when a
 # kernel compiles, so it follows the machine's core count rather than NUMBA_NUM_THREADS (a
 # cache warmed single-threaded must not serialise later runs). It only tunes speed, never
-# results. The filters use two strips per core: measured 20-25 % faster than one (at 1440x1080
-# and 4000x3000 on 2 cores) although each strip re-reads 2*radius warm-up rows, because the
-# threads then finish together more often.
+# results. The kernels use two strips per core: on 2 cores that measured 15-25 % faster
+# than one strip per core for the filters (1440x1080 and 4000x3000) despite the extra
+# warm-up rows, presumably because the threads end together more often; more than two
+# per core was no better.
 _NSTRIPS = max(1, int(numba.config.NUMBA_DEFAULT_NUM_THREADS))
 # Pixels per chunk of the tone kernel's row work: its three row buffers then stay in L1.
 _TONE_CHUNK = 256
@@ -442,7 +444,7 @@ def ycc_to_rgb(y, cb, cr, out):
     _check_planes(y, cb, cr, out)
     scale, offset = _quant_params(out)
     coef = _chroma_matrix(1.0, 0.0)
-    nstrips = min(_NSTRIPS, h)
+    nstrips = min(2 * _NSTRIPS, h)
     for s in prange(nstrips):
         for row in range(s * h // nstrips, (s + 1) * h // nstrips):
             _store_rgb(y[row], cb[row], cr[row], coef, out[row], w, scale, offset)
