@@ -39,7 +39,10 @@ def register(sub) -> None:
     p = sub.add_parser("bench", help="time the pipeline against rawpy/LibRaw on a 12 MP capture")
     p.add_argument("file", nargs="?", help="capture (default: the GoPro HERO6 DNG in ../shared)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--runs", type=int, default=7, help="timed runs per figure (median reported)")
+    p.add_argument("--runs", type=int, help="timed runs per figure (default 7; with --ui, changes "
+                                             "per group, default 200)")
+    p.add_argument("--ui", action="store_true",
+                   help="live-preview latency in the window (offscreen): parameter changes to frames on screen")
     p.set_defaults(handler=cmd_bench)
 
     p = sub.add_parser("warmup", help="compile every numba kernel into the on-disk cache")
@@ -131,10 +134,14 @@ def cmd_render(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from app.bench import run_bench
-    if args.runs < 1:
+    if args.runs is not None and args.runs < 1:
         raise CamtuneError("--runs must be at least 1")
-    result = run_bench(args.file, runs=args.runs, log=None if args.json else print)
+    if args.ui:
+        from app.bench_ui import run_ui_bench
+        run_ui_bench(args.file, runs=args.runs or 200, json=args.json)  # prints its own report
+        return 0
+    from app.bench import run_bench
+    result = run_bench(args.file, runs=args.runs or 7, log=None if args.json else print)
     if args.json:
         print(json.dumps(result, indent=2))
     return 0
