@@ -5,12 +5,20 @@ import os
 import tempfile
 
 import numpy as np
+import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("CAMTUNE_SETTINGS_DIR", tempfile.mkdtemp(prefix="camtune-test-settings-"))
 
-WAIT_MS = 60_000  # generous: a cold numba cache compiles kernels on the first render
+WAIT_MS = 60_000  # generous: the machine may be busy
 DEMO_SIZE = (640, 360)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_kernels():
+    """Compile (or load from numba's cache) every kernel before any window waits for a frame."""
+    from app.warmup import warm_kernels as warm
+    warm()
 
 
 def new_window(interactive: bool = False, size=(1200, 800)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gui_helpers import warm_kernels  # noqa: F401 (autouse fixture)
 from gui_helpers import DEMO_SIZE, WAIT_MS, FrameLog, new_window, shown_rgb, wait_idle
 
 pytest.importorskip("pytestqt")

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gui_helpers import warm_kernels  # noqa: F401 (autouse fixture)
 from gui_helpers import WAIT_MS, FrameLog, new_window, shown_rgb, wait_idle
 
 pytest.importorskip("pytestqt")

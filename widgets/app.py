@@ -103,18 +103,21 @@ def run_gui(files: list[str], screenshot: str | None = None, raw_format: str | N
     if screenshot is None:
         window.show()
         return app.exec()
+    from PySide6.QtCore import QEventLoop
     window._screenshot_files = len(files) or 1
     window.resize(*SCREENSHOT_SIZE)
     window.show()
     status = {"code": None}
+    loop = QEventLoop()  # a loop of its own: QApplication.exit() would end every loop, later ones too
 
     def done(code: int):
         if status["code"] is None:
             status["code"] = code
             window.close()
-            app.exit(code)
+            loop.exit(code)
     save_when_ready(window, screenshot, done)
-    app.exec()
+    if status["code"] is None:
+        loop.exec()
     return int(status["code"] or 0)
 
 

@@ -6,7 +6,10 @@ dragged at 60 events per second), as the tuning panel does; each change's latenc
 call to the paint of the first frame rendered with it (or a later one: a change superseded
 before its frame was shown counts as dropped). A 1 ms heartbeat timer on the GUI thread gives
 the longest stall. Late-stage changes (tone, saturation, sharpening) and early-stage changes
-(black level, white balance, shading) are measured apart.
+(black level, white balance, shading) are measured apart; each group also reports the median of
+each part of the way (set_stage on the GUI thread, waiting in the worker's queue, rendering of
+which pipeline kernels, scopes, delivery and paint) and the CPU use of the process and of the
+GUI thread. CAMTUNE_BENCH_DEBUG=1 prints every GUI stall over 20 ms as it happens.
 """
 from __future__ import annotations
 
@@ -106,19 +109,25 @@ def _run_group(app, window, group: str, count: int, log) -> tuple[dict, list, li
     driver.timeout.connect(change)
     window.viewer.frameShown.connect(shown)
     heartbeat.start()
+    cpu0, wall0, gui0 = time.process_time(), time.perf_counter(), time.thread_time()
     driver.start()
     _wait(app, lambda: state["i"] >= len(sequence) and not window.worker.busy, SETTLE_TIMEOUT_S)
     _pause(app, 0.1)  # the last frame's paint
+    wall = time.perf_counter() - wall0
+    cpu = {"process_cpu_pct": round(100 * (time.process_time() - cpu0) / wall),
+           "gui_thread_cpu_pct": round(100 * (time.thread_time() - gui0) / wall)}
     state["measuring"] = False
     heartbeat.stop()
     window.viewer.frameShown.disconnect(shown)
     figures = plan.summarize(list(latencies.values()), gaps, len(sequence), len(latencies))
     figures["median_segments_ms"] = {k: round(plan.percentile(v, 0.5), 2) for k, v in segments.items() if v}
+    figures.update(cpu)
     figures.update(plan.verdict(group, figures))
     if log:
         log(f"  {group:5s}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
             f"max stall {figures['max_stall_ms']} ms, dropped {figures['dropped']}/{figures['changes']}")
-        log(f"         median parts (ms): " + ", ".join(f"{k} {v}" for k, v in figures["median_segments_ms"].items()))
+        log("         median parts (ms): " + ", ".join(f"{k} {v}" for k, v in figures["median_segments_ms"].items())
+            + f"; CPU: process {figures['process_cpu_pct']} %, GUI thread {figures['gui_thread_cpu_pct']} %")
     return figures, list(latencies.values()), gaps
 
 
@@ -151,6 +160,8 @@ def run_ui_bench(file: str | None = None, runs: int = 200, json: bool = False) -
     _size_pane(app, window, *plan.PREVIEW)
     if not _wait(app, lambda: frames and not window.worker.busy, SETTLE_TIMEOUT_S):
         raise RuntimeError("the first frame never reached the screen")
+    window.viewer.frameShown.disconnect(frames.extend)
+    frames.clear()  # results hold display buffers: let the worker reuse them
     _pause(app, 0.3)
     preview = window.viewer._last_views.get(("A", "base"))
     result: dict = {"input": source, "megapixels": round(capture.megapixels, 2),

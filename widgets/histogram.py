@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from superqt.utils import qthrottled
 
 from app import analysis
 
@@ -18,6 +19,8 @@ SCOPES = (("histogram", "Histogram"), ("waveform", "Luma waveform"), ("parade", 
 CURVES = (("R", QColor(235, 80, 70)), ("G", QColor(80, 200, 90)), ("B", QColor(80, 130, 245)),
           ("Y", QColor(225, 225, 225)))
 PLOT_BACKGROUND = QColor(30, 30, 30)
+UPDATE_INTERVAL_MS = 80  # scopes follow a slider drag at ~12 Hz: repainting them at 60 Hz would
+# take a third of the GUI thread from the image itself
 
 
 class Scopes(QWidget):
@@ -79,6 +82,8 @@ class Scopes(QWidget):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.clip_label)
         self._last = None
+        # Throttled (first call at once, then at most one per interval, the last one kept).
+        self.show_result = qthrottled(self._show_result, timeout=UPDATE_INTERVAL_MS, parent=self)
         self.mode_combo.currentIndexChanged.connect(self._mode_changed)
         self.log_box.toggled.connect(self._log_toggled)
         mode = settings.value("scopes/mode", "histogram")
@@ -98,9 +103,9 @@ class Scopes(QWidget):
     def _log_toggled(self, on: bool) -> None:
         QSettings().setValue("scopes/log", on)
         if self._last is not None:
-            self.show_result(self._last)
+            self._show_result(self._last)
 
-    def show_result(self, result) -> None:
+    def _show_result(self, result) -> None:
         """Show the scopes carried by a RenderResult (histogram, and waveform if asked for)."""
         self._last = result
         hist = result.histogram

@@ -18,9 +18,10 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QWidget)
+from superqt.utils import qthrottled
 
-from app.loaders import LIBRAW_SUFFIXES, SUPPORTED_SUFFIXES, load_capture
-from app.loaders import HEADERLESS_SUFFIXES, PGM_SUFFIXES
+from app.analysis import capture_summary
+from app.loaders import HEADERLESS_SUFFIXES, LIBRAW_SUFFIXES, PGM_SUFFIXES, SUPPORTED_SUFFIXES, load_capture
 from widgets.capture_browser import CaptureBrowser
 from widgets.capture_loader import CaptureLoader
 from widgets.histogram import Scopes
@@ -33,6 +34,7 @@ from widgets.tuning.panel import TuningPanel
 from widgets.viewer import Viewer
 
 MAX_RECENT = 12
+STATUS_INTERVAL_MS = 250  # render times in the status bar: readable, not a 60 Hz flicker
 BUSY_AFTER_MS = 500
 LAYOUT_VERSION = 1  # bump when the dock set changes: an old saved layout is then ignored
 DEMO = "<demo>"
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._busy_ms = 0
         self._frames = 0
+        self._capture_name = ""
         self._busy_poll = QTimer(self, interval=100)
         self._busy_poll.timeout.connect(self._poll_busy)
         self._busy_poll.start()
@@ -173,7 +176,7 @@ class MainWindow(QMainWindow):
         self.viewer.roiCleared.connect(self.inspector.clear_roi)
         self.viewer.probed.connect(self._probed)
         self.viewer.cursorLeft.connect(self._cursor_left)
-        self.viewer.renderTimed.connect(self._render_timed)
+        self.viewer.renderTimed.connect(qthrottled(self._render_timed, timeout=STATUS_INTERVAL_MS, parent=self))
         self.viewer.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.profile_actions.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.viewer.frameShown.connect(self._frame_shown)
@@ -294,9 +297,10 @@ class MainWindow(QMainWindow):
         capture = self.session.capture
         if capture is None:
             self.facts_label.setText("")
+            self._capture_name = ""
             return
-        from app.analysis import capture_summary
         s = capture_summary(capture)
+        self._capture_name = s["name"]
         parts = [s["name"], s["camera"], s["size"], s["sensor"], s["iso"], s["exposure"], s["wb"]]
         self.facts_label.setText("  " + " \u00b7 ".join(p for p in parts if p) + "  ")
         self._update_title()
@@ -345,14 +349,10 @@ class MainWindow(QMainWindow):
     def _worker_failed(self, message: str) -> None:
         first = message.splitlines()[0]
         self.statusBar().showMessage(f"Render error: {first}", 10000)
-        print(f"camtune: {message}", flush=True)
+        print(f"camtune: {message}", file=sys.stderr, flush=True)
 
     def _update_title(self) -> None:
-        capture = self.session.capture
-        base = "camtune"
-        if capture is not None:
-            from app.analysis import capture_summary
-            base = f"{capture_summary(capture)['name']} \u2014 camtune"
+        base = f"{self._capture_name} \u2014 camtune" if self._capture_name else "camtune"
         self.setWindowTitle(self.profile_actions.window_title(base))
 
     # ----- settings and closing -------------------------------------------------------------------

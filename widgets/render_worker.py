@@ -3,12 +3,16 @@
 The GUI builds immutable jobs (`RenderJob`, `ProbeJob`, `PickJob`, `StatsJob`, `ThumbJob`) and
 `submit`s them. Each job has a slot (`job.slot`); a job put into a slot replaces the one waiting
 there, so a slider drag never queues up stale frames: requests superseded while the worker was
-busy are dropped (and counted). One worker thread takes the most urgent waiting slot (the
-current image before the comparison image, a zoomed-in region before the full-frame preview,
-renders before probes and thumbnails), renders with the pipeline of that capture, side and
-layer (kept, so each keeps its own cache and buffers), and emits the result; the old image stays
-on screen until then. Results carry their timings; the scopes (histogram, waveform) and the ROI
-statistics are computed here too, never on the GUI thread.
+busy are dropped (and counted), and a render whose slot got a newer job stops at the next
+checkpoint (after the costly front nodes, whose output stays cached for the newer job).
+
+One worker thread takes the most urgent waiting slot (the current image before the comparison
+image, a zoomed-in region before the full-frame preview, renders before probes and thumbnails),
+renders with the pipeline of that capture, side and layer (kept, so each keeps its own cache and
+buffers), and emits the result; the old image stays on screen until then. Results carry their
+timings; the scopes (histogram, waveform) and the ROI statistics are computed here too, never on
+the GUI thread. Display buffers are pooled: a fresh 6 MB array per frame costs more in page
+faults than the whole late-stage render.
 
 Sides: "A" is the current tuning, "B" the snapshot (A/B comparison), "before" the reference of
 the before/after split. Layers: "base" is the fitted preview of the whole frame, "detail" the
@@ -16,7 +20,7 @@ full-resolution region shown at 1:1 and beyond.
 """
 from __future__ import annotations
 
-import os
+import sys
 import threading
 import time
 import traceback
@@ -50,10 +54,41 @@ def _bgrx(rgb, out):
             out[y, x, 3] = 255
 
 
-def display_copy(rgb: np.ndarray) -> np.ndarray:
+class BufferPool:
+    """Display buffers reused once nobody holds them any more.
+
+    A fresh 6 MB array costs ~10 ms of page faults at its first write on this kind of machine
+    (the pipeline's own buffers are reused for the same reason); a buffer is free again when
+    the only references left are the pool's (the GUI dropped the image and the result).
+    """
+
+    def __init__(self, keep: int = 8):
+        self._buffers: list[np.ndarray] = []
+        self._keep = keep
+
+    def take(self, shape: tuple) -> np.ndarray:
+        for i in range(len(self._buffers)):
+            if self._buffers[i].shape == shape and self._free(i):
+                buf = self._buffers.pop(i)
+                self._buffers.append(buf)  # most recently used last
+                return buf
+        buf = np.empty(shape, np.uint8)
+        self._buffers.append(buf)
+        for i in range(len(self._buffers) - self._keep):
+            if self._free(0):
+                del self._buffers[0]
+        return buf
+
+    def _free(self, i: int) -> bool:
+        # Only the pool's list refers to it (getrefcount counts its own argument too).
+        return sys.getrefcount(self._buffers[i]) <= 2
+
+
+def display_copy(rgb: np.ndarray, pool: BufferPool | None = None) -> np.ndarray:
     """A copy of an 8-bit RGB image as (H, W, 4) B, G, R, 255 bytes: Qt's native RGB32 layout,
     which it paints without a per-paint format conversion. `out[..., 2::-1]` is the RGB view."""
-    out = np.empty(rgb.shape[:2] + (4,), np.uint8)
+    shape = rgb.shape[:2] + (4,)
+    out = pool.take(shape) if pool is not None else np.empty(shape, np.uint8)
     _bgrx(rgb, out)
     return out
 
@@ -174,6 +209,9 @@ class PickResult:
     error: str = ""
 
 
+# Where a render may stop early for a newer job of the same slot: after the costly front nodes.
+_CHECKPOINTS = {"final": ("linear",), "denoise": ("linear",)}
+
 _PRIORITY = (("render", "A", "detail"), ("render", "A", "base"), ("render", "before", "detail"),
              ("render", "B", "detail"), ("render", "before", "base"), ("render", "B", "base"),
              ("pick",), ("stats",), ("probe",))
@@ -200,6 +238,7 @@ class RenderWorker(QObject):
         self._pipelines: OrderedDict[tuple, Pipeline] = OrderedDict()
         self._params: OrderedDict[tuple, tuple[Profile, IspParams]] = OrderedDict()
         self._shown: dict[tuple, tuple] = {}  # (token, side, layer) -> (image, rect, scale)
+        self._display_pool = BufferPool()
         self._thread = threading.Thread(target=self._loop, name="camtune-render", daemon=True)
         self._thread.start()
 
@@ -236,10 +275,6 @@ class RenderWorker(QObject):
         return self._pending.pop(next(iter(self._pending)))  # thumbnails, in order
 
     def _loop(self) -> None:
-        threads = os.environ.get("CAMTUNE_WORKER_THREADS")
-        if threads:
-            import numba
-            numba.set_num_threads(int(threads))
         while True:
             with self._cv:
                 while not self._pending and not self._stop:
@@ -253,13 +288,32 @@ class RenderWorker(QObject):
                 self._busy = True
             try:
                 self._run(job)
+            except RuntimeError as err:
+                if "deleted" in str(err):  # the window is gone (closed without stop())
+                    return
+                self._report(job, err)
             except Exception as err:  # a bug must not kill the worker: report it, go on
-                detail = traceback.format_exc(limit=4)
-                self.failed.emit(f"{type(job).__name__} failed: {type(err).__name__}: {err}\n{detail}")
+                self._report(job, err)
+
+    def _report(self, job, err: Exception) -> None:
+        detail = traceback.format_exc(limit=4)
+        try:
+            self.failed.emit(f"{type(job).__name__} failed: {type(err).__name__}: {err}\n{detail}")
+        except RuntimeError:  # the window is gone
+            pass
+
+    def _superseded(self, job) -> bool:
+        with self._cv:
+            if job.slot in self._pending and not self._stop:
+                self.dropped += 1
+                return True
+            return False
 
     def _run(self, job) -> None:
         if isinstance(job, RenderJob):
-            self.rendered.emit(self._render(job))
+            result = self._render(job)
+            if result is not None:
+                self.rendered.emit(result)
         elif isinstance(job, ProbeJob):
             self.probed.emit(self._probe(job))
         elif isinstance(job, PickJob):
@@ -295,15 +349,23 @@ class RenderWorker(QObject):
             self._params.popitem(last=False)
         return params
 
-    def _render(self, job: RenderJob) -> RenderResult:
+    def _render(self, job: RenderJob) -> RenderResult | None:
         t0 = time.perf_counter()
         pipe = self._pipeline(job.capture, job.side, job.layer)
         params = self._resolve(job.profile, job.capture)
+        nodes: dict[str, float] = {}
+        for tap in _CHECKPOINTS.get(job.tap, ()):
+            # Render up to a node boundary; give up if a newer job for this slot came meanwhile
+            # (what was rendered stays in the pipeline's cache for it).
+            pipe.render(params, job.view, tap=tap)
+            nodes.update(pipe.timings)
+            if self._superseded(job):
+                return None
         data = pipe.render(params, job.view, tap=job.tap)
-        nodes = dict(pipe.timings)
+        nodes.update(pipe.timings)
         if job.tap != "final":
             data = to_display(job.tap, data, job.capture.white_level)
-        display = display_copy(data)  # a copy: the pipeline reuses its buffers
+        display = display_copy(data, self._display_pool)  # a copy: the pipeline reuses its buffers
         image = display[..., 2::-1]
         rect = view_rect(job.capture, job.view)
         render_ms = (time.perf_counter() - t0) * 1e3

@@ -380,8 +380,10 @@ class Viewer(QWidget):
                 profile = self.session.profile if side == "A" else self.reference_profile()
                 scopes = self.scopes if side == "A" and layer == "base" else ""
                 wants_roi = side == "A" and roi is not None and layer == self._probe_layer
-                state = (capture.token, profile, view, self.tap, scopes, roi if wants_roi else None)
-                if self._requested.get((side, layer)) == state:
+                # The profile by identity (frozen models; == would compare every table).
+                state = (profile, (capture.token, view, self.tap, scopes, roi if wants_roi else None))
+                prev = self._requested.get((side, layer))
+                if prev is not None and prev[0] is profile and prev[1] == state[1]:
                     continue
                 self._requested[(side, layer)] = state
                 self._last_views[(side, layer)] = view
