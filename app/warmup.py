@@ -50,6 +50,13 @@ def warm_kernels(log=None) -> float:
     for tap in TAPS:
         to_display(tap, pipe.render(params, tap=tap), capture.white_level)
     if log:
+        log("  compiling: scopes (histogram, waveform)")
+    from app import analysis
+    final = pipe.render(params)
+    analysis.waveform_image(analysis.waveform(final, parade=True))
+    analysis.waveform_image(analysis.waveform(final, parade=False))
+    analysis.histogram(final)
+    if log:
         log("  compiling: MIPI unpackers, virtual camera")
     from app.loaders import mipi
     from app.simulate import warm as warm_simulator
