@@ -24,7 +24,10 @@ fi
 # --- System libraries Qt needs (Debian/Ubuntu names) ----------------------------------------
 QT_LIBS="libEGL.so.1:libegl1 libGL.so.1:libgl1 libX11.so.6:libx11-6 libdbus-1.so.3:libdbus-1-3
 libfontconfig.so.1:libfontconfig1 libfreetype.so.6:libfreetype6 libglib-2.0.so.0:libglib2.0-0
-libxkbcommon.so.0:libxkbcommon0"
+libxkbcommon.so.0:libxkbcommon0
+libxcb-cursor.so.0:libxcb-cursor0 libxcb-icccm.so.4:libxcb-icccm4 libxcb-image.so.0:libxcb-image0
+libxcb-keysyms.so.1:libxcb-keysyms1 libxcb-render-util.so.0:libxcb-render-util0
+libxcb-shape.so.0:libxcb-shape0 libxcb-xkb.so.1:libxcb-xkb1 libxkbcommon-x11.so.0:libxkbcommon-x11-0"
 missing=()
 for pair in $QT_LIBS; do
   lib=${pair%%:*}; pkg=${pair##*:}
@@ -33,7 +36,9 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing system libraries for Qt: ${missing[*]}"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    if ! { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; }; then
+      say "could not install them (apt-get failed); the command line works without them, the window may not."
+    fi
   else
     say "Qt needs these system packages, please install them (as root):"
     say "  apt-get install ${missing[*]}"

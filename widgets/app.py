@@ -131,4 +131,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--screenshot", metavar="OUT.png",
                         help="save a PNG of the window once the first image is shown, then exit")
     args = parser.parse_args(argv)
+    if not _has_display():
+        if args.screenshot:
+            # A screenshot needs no screen: render offscreen rather than let Qt abort.
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        else:
+            print("camtune: error: no display to open the window on (DISPLAY/WAYLAND_DISPLAY unset); "
+                  "use a desktop session or X forwarding, or `--screenshot OUT.png`, or the "
+                  "command-line tools (`python main.py --help`)", file=sys.stderr)
+            return 2
     return run_gui(args.files, args.screenshot, args.raw_format)
+
+
+def _has_display() -> bool:
+    """Whether Qt can open a window here (an explicit QT_QPA_PLATFORM is trusted)."""
+    if os.environ.get("QT_QPA_PLATFORM") or not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
