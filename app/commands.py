@@ -155,10 +155,8 @@ def cmd_warmup(args) -> int:
 
 
 def open_files(argv: list[str]) -> int:
-    """`python main.py [FILE...]`: render each file (or the demo capture) to a PNG beside `out/`.
-
-    The workbench window will take this over; until then this shows the whole pipeline working.
-    """
+    """Qt-free fallback of `app.cli.run` with no command: render each file (or the demo
+    capture) to a PNG in `out/`. `main.py` passes the workbench launcher instead."""
     from app.output import write_image
     out_dir = Path(__file__).resolve().parents[1] / "out"
     out_dir.mkdir(exist_ok=True)

@@ -59,6 +59,7 @@ class Pipeline:
         self._cache: dict[str, tuple[tuple, object]] = {}
         self._buffers: dict[tuple, np.ndarray] = {}
         self._flip = 0
+        self._out_dtype = np.dtype(np.uint8)
         self._camera_to_srgb = colorimetry.camera_to_srgb(capture)
         self.timings: dict[str, float] = {}  # ms per node run in the last render
         self.channels = cfa_channels(capture.cfa) if capture.is_mosaic else None
@@ -79,6 +80,7 @@ class Pipeline:
         geometry = resolve(view or View.full(), self.capture.width, self.capture.height,
                            self.capture.is_mosaic)
         self.timings = {}
+        self._out_dtype = np.dtype(out_dtype)  # read by the final node
         if tap == "mosaic":
             return self._mosaic_window(geometry)
         data = None
@@ -91,7 +93,6 @@ class Pipeline:
                 data = cached[1]
             else:
                 t0 = time.perf_counter()
-                self._out_dtype = np.dtype(out_dtype)
                 data = node.run(self, geometry, data, params)
                 self.timings[node.name] = (time.perf_counter() - t0) * 1e3
                 self._cache[node.name] = (node_key, data)
