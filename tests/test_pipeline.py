@@ -20,13 +20,35 @@ def test_tone_change_reruns_only_late_nodes(capture):
     pipe = Pipeline(capture)
     params = IspParams()
     pipe.render(params)
-    assert set(pipe.timings) == {"raw", "demosaic", "linear", "tone", "denoise", "final"}
-    pipe.render(params.with_stage("tone", gamma=2.0, transfer="gamma"))
-    assert set(pipe.timings) == {"tone", "denoise", "final"}
-    pipe.render(params.with_stage("tone", gamma=2.0, transfer="gamma"))
+    assert set(pipe.timings) == {"front", "denoise", "final"}  # raw..encode fused in bands
+    toned = params.with_stage("tone", gamma=2.0, transfer="gamma")
+    pipe.render(toned)
+    assert set(pipe.timings) == {"final"}  # noise reduction works before the tone curve
+    pipe.render(toned)
     assert pipe.timings == {}  # nothing changed: everything from the cache
+    pipe.render(toned.with_stage("sharpen", strength=1.5))
+    assert set(pipe.timings) == {"final"}
+    pipe.render(params.with_stage("denoise", luma_strength=0.5))
+    assert set(pipe.timings) == {"denoise", "final"}
     pipe.render(params.with_stage("wb", source="manual", gains=(1.5, 1.0, 1.2)))
-    assert "raw" in pipe.timings and "demosaic" in pipe.timings
+    assert set(pipe.timings) == {"front", "denoise", "final"}
+    region = View.region(10, 10, 200, 100)  # regions keep every node cached apart
+    pipe.render(params, region)
+    assert set(pipe.timings) == {"raw", "demosaic", "encode", "denoise", "final"}
+    pipe.render(params.with_stage("exposure", ev=0.5), region)
+    assert set(pipe.timings) == {"encode", "denoise", "final"}
+
+
+@pytest.mark.parametrize("method", ["bilinear", "mhc", "rcd"])
+def test_banded_full_render_equals_the_staged_nodes(capture, method, monkeypatch):
+    from app.isp import pipeline
+    params = IspParams().with_stage("demosaic", method=method)
+    monkeypatch.setattr(pipeline, "BAND_ROWS", 64)  # 480 rows: 8 bands, the last one short
+    banded = Pipeline(capture).render(params, tap="denoise")
+    monkeypatch.setattr(pipeline, "BAND_ROWS", 10_000)  # one band: the staged nodes
+    staged = Pipeline(capture).render(params, tap="denoise")
+    for a, b in zip(banded, staged):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_every_parameter_change_reaches_the_image(capture):
@@ -45,9 +67,9 @@ def test_every_parameter_change_reaches_the_image(capture):
 def test_disabled_stage_passes_input_through(capture):
     pipe = Pipeline(capture)
     params = IspParams()
-    tone_in = pipe.render(params, tap="tone")
     denoised = pipe.render(params.with_stage("denoise", enabled=False), tap="denoise")
-    assert all(a is b for a, b in zip(tone_in, denoised))
+    encoded = pipe._cache["front"][1]
+    assert all(a is b for a, b in zip(encoded, denoised))
 
 
 def test_region_matches_the_full_render(capture):

@@ -210,7 +210,7 @@ class PickResult:
 
 
 # Where a render may stop early for a newer job of the same slot: after the costly front nodes.
-_CHECKPOINTS = {"final": ("linear",), "denoise": ("linear",)}
+_CHECKPOINTS = {"final": ("demosaic",), "tone": ("demosaic",), "denoise": ("demosaic",)}
 
 _PRIORITY = (("render", "A", "detail"), ("render", "A", "base"), ("render", "before", "detail"),
              ("render", "B", "detail"), ("render", "before", "base"), ("render", "B", "base"),

@@ -4,10 +4,15 @@ A node runs one kernel (or a fused pair) for one or more consecutive stages:
 
     raw       black_level, dpc, lsc, wb   uint16 mosaic -> float32 mosaic (normalised, balanced)
     demosaic  demosaic                    -> float32 camera RGB (H, W, 3)
-    linear    ccm, exposure               -> float32 linear sRGB
-    tone      tone                        -> Y'CbCr planes (display-encoded)
-    denoise   denoise                     -> Y'CbCr planes
-    final     sharpen, colour             -> RGB uint8 / uint16
+    encode    ccm, exposure               -> Y'CbCr planes of sqrt-encoded linear sRGB
+    denoise   denoise                     -> Y'CbCr planes (same encoding)
+    final     tone, sharpen, colour       -> RGB uint8 / uint16
+
+Noise reduction works before the tone curve, in a square-root encoding that evens out shot
+noise (kernels/encode.py), so a tone, sharpening or colour edit re-runs one streaming kernel
+(kernels/finish.py). Two taps are not on the render path and are computed when asked for:
+"linear" (the matrix applied to the demosaic output) and "tone" (final with sharpening and
+colour neutral, as float RGB).
 
 On the preview path `raw` and `demosaic` are replaced by `bin`, which averages whole CFA tiles
 straight into a fitted camera-RGB image. Each node's output is cached under a key made of the
@@ -35,12 +40,20 @@ from app.isp import prepare
 from app.isp.kernels import colour as colour_kernels
 from app.isp.kernels import demosaic as demosaic_kernels
 from app.isp.kernels import detail
+from app.isp.kernels import encode as encode_kernels
+from app.isp.kernels import finish as finish_kernels
 from app.isp.kernels import mosaic as mosaic_kernels
 from app.isp.stages import IspParams
 from app.isp.tone import response
 from app.isp.views import Geometry, View, resolve
 
-TAPS = ("mosaic", "raw", "demosaic", "linear", "tone", "denoise", "final")
+# Full-frame renders run raw -> demosaic -> encode in bands of this many rows (even, so every
+# band keeps the CFA phase), overlapping by a margin that covers every demosaic footprint
+# (RCD reads 14 rows out).
+BAND_ROWS = 128
+BAND_MARGIN = 16
+
+TAPS = ("mosaic", "raw", "demosaic", "linear", "denoise", "tone", "final")
 OUTPUT_DTYPES = (np.uint8, np.uint16)
 
 
@@ -85,7 +98,7 @@ class Pipeline:
             return self._mosaic_window(geometry)
         data = None
         key: tuple = (self.capture.token, geometry.key)
-        for node in self._nodes(geometry):
+        for node in self._nodes(geometry, tap):
             key = key + tuple(getattr(params, s).digest() for s in node.stages)
             node_key = key + ((np.dtype(out_dtype).str,) if node.name == "final" else ())
             cached = self._cache.get(node.name)
@@ -104,9 +117,13 @@ class Pipeline:
         self._cache.clear()
 
     # ----- node plumbing -----------------------------------------------------------------
-    def _nodes(self, geometry: Geometry) -> tuple[Node, ...]:
+    def _nodes(self, geometry: Geometry, tap: str) -> tuple[Node, ...]:
         front = (_BIN,) if geometry.kind == "preview" else (_RAW, _DEMOSAIC)
-        return front + (_LINEAR, _TONE, _DENOISE, _FINAL)
+        if tap == "linear":
+            return front + (_LINEAR,)
+        if geometry.kind == "full" and tap not in ("raw", "demosaic") and self.capture.is_mosaic:
+            return (_BANDED,) + (_DENOISE, _TONE if tap == "tone" else _FINAL)
+        return front + (_ENCODE, _DENOISE, _TONE if tap == "tone" else _FINAL)
 
     def _buffer(self, owner: str, shape: tuple, dtype=np.float32) -> np.ndarray:
         key = (owner, shape, np.dtype(dtype).str)
@@ -182,15 +199,44 @@ def _run_linear(pipe: Pipeline, geometry: Geometry, rgb, params: IspParams):
     return out
 
 
-def _run_tone(pipe: Pipeline, geometry: Geometry, rgb, params: IspParams):
+def _run_encode(pipe: Pipeline, geometry: Geometry, rgb, params: IspParams):
     shape = rgb.shape[:2]
-    y = pipe._buffer("tone.y", shape)
-    cb = pipe._buffer("tone.cb", shape)
-    cr = pipe._buffer("tone.cr", shape)
-    # A small LUT on a square-root grid stays in L1 and is finer where the curves are steep.
-    lut = response(params.tone, detail.tone_lut_inputs()).astype(np.float32)
-    detail.tone_to_ycc(rgb, lut, y, cb, cr, True)
+    y = pipe._buffer("encode.y", shape)
+    cb = pipe._buffer("encode.cb", shape)
+    cr = pipe._buffer("encode.cr", shape)
+    matrix = prepare.colour_matrix(pipe.capture, params, pipe._camera_to_srgb)
+    encode_kernels.encode_for_nr(rgb, matrix, y, cb, cr)
     return y, cb, cr
+
+
+def _run_banded(pipe: Pipeline, geometry: Geometry, _inp, params: IspParams):
+    """raw -> demosaic -> encode in bands of rows, so the full-frame float mosaic and camera
+    RGB are never written to memory: each band's intermediates stay in cache. Bands overlap
+    by BAND_MARGIN rows, enough for every demosaic footprint, so the result is identical to
+    the staged nodes'."""
+    cap = pipe.capture
+    y0, x0, h, w = geometry.window
+    if h < 2 * BAND_ROWS:
+        return _run_encode(pipe, geometry, _run_demosaic(pipe, geometry, _run_raw(
+            pipe, geometry, None, params), params), params)
+    black, scale, dpc_on, dpc_thr, dpc_strength, lsc, lsc_strength = prepare.mosaic_constants(cap, params)
+    matrix = prepare.colour_matrix(cap, params, pipe._camera_to_srgb)
+    stage = params.demosaic
+    method = stage.method if stage.enabled else "none"
+    planes = tuple(pipe._buffer(f"encode.{c}", (h, w)) for c in ("y", "cb", "cr"))
+    rows = BAND_ROWS + 2 * BAND_MARGIN
+    mosaic = pipe._buffer("banded.raw", (rows, w))
+    rgb = pipe._buffer("banded.rgb", (rows, w, 3))
+    for b0 in range(0, h, BAND_ROWS):
+        b1 = min(b0 + BAND_ROWS, h)
+        m0, m1 = max(b0 - BAND_MARGIN, 0), min(b1 + BAND_MARGIN, h)
+        band = mosaic[:m1 - m0]
+        mosaic_kernels.correct_mosaic(cap.mosaic, y0 + m0, x0, band, black, scale, dpc_on,
+                                      dpc_thr, dpc_strength, lsc, lsc_strength, True)
+        band_rgb = demosaic_kernels.demosaic(band, pipe.channels, method, rgb[:m1 - m0])
+        encode_kernels.encode_for_nr(band_rgb[b0 - m0:b1 - m0], matrix,
+                                     *(p[b0:b1] for p in planes))
+    return planes
 
 
 def _run_denoise(pipe: Pipeline, geometry: Geometry, ycc, params: IspParams):
@@ -213,23 +259,41 @@ def _run_denoise(pipe: Pipeline, geometry: Geometry, ycc, params: IspParams):
     return y_out, cb_out, cr_out
 
 
-def _run_final(pipe: Pipeline, geometry: Geometry, ycc, params: IspParams):
+def _tone_lut(params: IspParams) -> np.ndarray:
+    # The LUT is indexed by encoded (square-root) values: a small table that stays in L1 and
+    # is finest where display transfers bend.
+    return response(params.tone, detail.tone_lut_inputs()).astype(np.float32)
+
+
+def _finish(pipe: Pipeline, ycc, params: IspParams, out, *, neutral: bool):
     y, cb, cr = ycc
-    pipe._flip ^= 1
-    out = pipe._buffer(f"final{pipe._flip}", y.shape + (3,), pipe._out_dtype)
     sh, col = params.sharpen, params.colour
-    detail.sharpen_finish(
-        y, cb, cr, bool(sh.enabled and sh.strength > 0), np.float32(sh.sigma),
-        np.float32(sh.strength), np.float32(sh.threshold), np.float32(sh.limit),
-        np.float32(col.saturation if col.enabled else 1.0),
-        np.float32(col.hue if col.enabled else 0.0), out)
+    sharpen = not neutral and bool(sh.enabled and sh.strength > 0)
+    colour = not neutral and col.enabled
+    finish_kernels.finish(
+        y, cb, cr, _tone_lut(params), sharpen, np.float32(sh.sigma), np.float32(sh.strength),
+        np.float32(sh.threshold), np.float32(sh.limit),
+        np.float32(col.saturation if colour else 1.0), np.float32(col.hue if colour else 0.0), out)
     return out
+
+
+def _run_final(pipe: Pipeline, geometry: Geometry, ycc, params: IspParams):
+    pipe._flip ^= 1
+    out = pipe._buffer(f"final{pipe._flip}", ycc[0].shape + (3,), pipe._out_dtype)
+    return _finish(pipe, ycc, params, out, neutral=False)
+
+
+def _run_tone(pipe: Pipeline, geometry: Geometry, ycc, params: IspParams):
+    out = pipe._buffer("tone", ycc[0].shape + (3,), np.float32)
+    return _finish(pipe, ycc, params, out, neutral=True)
 
 
 _RAW = Node("raw", ("black_level", "dpc", "lsc", "wb"), _run_raw)
 _DEMOSAIC = Node("demosaic", ("demosaic",), _run_demosaic)
 _BIN = Node("bin", ("black_level", "dpc", "lsc", "wb", "demosaic"), _run_bin)
-_LINEAR = Node("linear", ("ccm", "exposure"), _run_linear)
-_TONE = Node("tone", ("tone",), _run_tone)
+_LINEAR = Node("linear", ("ccm", "exposure"), _run_linear)  # the "linear" tap only
+_ENCODE = Node("encode", ("ccm", "exposure"), _run_encode)
+_BANDED = Node("front", _RAW.stages + _DEMOSAIC.stages + _ENCODE.stages, _run_banded)
 _DENOISE = Node("denoise", ("denoise",), _run_denoise)
-_FINAL = Node("final", ("sharpen", "colour"), _run_final)
+_TONE = Node("tone", ("tone",), _run_tone)  # the "tone" tap only
+_FINAL = Node("final", ("tone", "sharpen", "colour"), _run_final)

@@ -205,8 +205,8 @@ class IspParams(BaseModel):
     demosaic: Demosaic = Demosaic()
     ccm: ColourMatrix = ColourMatrix()
     exposure: Exposure = Exposure()
-    tone: Tone = Tone()
     denoise: Denoise = Denoise()
+    tone: Tone = Tone()
     sharpen: Sharpen = Sharpen()
     colour: ColourAdjust = ColourAdjust()
 

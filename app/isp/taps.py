@@ -16,8 +16,8 @@ TAP_TITLES = {
     "raw": "After black level, defects, shading, white balance",
     "demosaic": "After demosaic (camera RGB)",
     "linear": "Linear sRGB (after matrix and exposure)",
-    "tone": "After tone curve",
-    "denoise": "After noise reduction",
+    "denoise": "After noise reduction (square-root encoded)",
+    "tone": "After tone curve (before sharpening and colour)",
     "final": "Final",
 }
 
@@ -34,6 +34,8 @@ def to_display(tap: str, data, white_level: float = 65535.0) -> np.ndarray:
     if data.dtype == np.uint16 and tap == "final":
         return (data >> 8).astype(np.uint8)
     values = data.astype(np.float32)
+    if tap == "tone":  # display-encoded already
+        return (np.clip(values, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
     if tap == "mosaic":
         values = values / np.float32(white_level)
     encoded = (srgb_encode(values) * 255.0 + 0.5).astype(np.uint8)

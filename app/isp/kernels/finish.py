@@ -1,0 +1,119 @@
+"""The finishing kernel: tone curve, sharpening, saturation/hue and quantisation in one pass.
+
+Input: the denoised Y'CbCr planes in the noise-reduction encoding (encode.py). Each row is
+decoded to R'G'B', put through the tone LUT (which maps encoded values straight to display
+values, so no square root or square is needed), converted to display Y'CbCr, unsharp-masked
+and written out as RGB. Sharpening needs the toned luma of 2k neighbouring rows, so every
+strip keeps them in a small ring: each row is toned once, and nothing but the output image
+is written to memory. This is the whole re-render after a tone, sharpening or colour edit.
+
+The ring stores each toned luma row twice (slots s and s + n), so the 2k+1 rows around any
+output row are one contiguous 2-D view and the plain unsharp-mask row kernel reads it.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from app.isp.kernels.detail import (
+    _B_FROM_CB, _G_FROM_CB, _G_FROM_CR, _JIT, _NSTRIPS, _PJIT, _R_FROM_CR, _TONE_CHUNK,
+    _check_planes, _chroma_matrix, _gaussian_taps, _quant_params, _sharpen_row, _store_rgb,
+    _tone_chunk)
+
+_F = np.float32
+_ZERO = _F(0.0)
+_RC = _F(_R_FROM_CR)
+_GB = _F(_G_FROM_CB)
+_GR = _F(_G_FROM_CR)
+_BB = _F(_B_FROM_CB)
+
+
+@njit(**_JIT)
+def _pair_table(lut):
+    """(value, slope) pairs as uint64, so one 8-byte load fetches both interpolation operands."""
+    n = lut.shape[0]
+    pair_tab = np.empty(2 * n, np.float32)
+    for i in range(n - 1):
+        pair_tab[2 * i] = lut[i]
+        pair_tab[2 * i + 1] = lut[i + 1] - lut[i]
+    pair_tab[2 * n - 2] = lut[n - 1]
+    pair_tab[2 * n - 1] = _ZERO
+    return pair_tab.view(np.uint64)
+
+
+@njit(**_JIT)
+def _tone_row(yr, cbr, crr, w, rgb, table, top, ty, tcb, tcr, idx, frac, pairs):
+    """Encoded Y'CbCr row -> interleaved encoded R'G'B' -> tone LUT -> display Y'CbCr row."""
+    for x in range(w):
+        yy = yr[x]
+        b_ = cbr[x]
+        r_ = crr[x]
+        rgb[3 * x] = yy + _RC * r_
+        rgb[3 * x + 1] = yy + _GB * b_ + _GR * r_
+        rgb[3 * x + 2] = yy + _BB * b_
+    for x0 in range(0, w, _TONE_CHUNK):
+        _tone_chunk(rgb[3 * x0:], min(_TONE_CHUNK, w - x0), table, top, ty[x0:], tcb[x0:],
+                    tcr[x0:], idx, frac, pairs)
+
+
+@njit(**_PJIT)
+def finish(y, cb, cr, lut, sharpen_on, sigma, strength, threshold, limit, saturation,
+           hue_degrees, out):
+    """Tone + unsharp mask + saturation/hue + R'G'B' quantisation, streaming over row strips.
+
+    y, cb, cr: HxW float32 in the noise-reduction encoding. lut: float32[N >= 2], the display
+    value at encoded input i/(N-1) (linear (i/(N-1))**2), read with linear interpolation after
+    clamping to [0, 1]. Sharpening (sigma, strength, threshold, limit) and colour (saturation,
+    hue_degrees) are as in detail.sharpen_finish; it applies to the toned luma. out: HxWx3
+    uint8 / uint16 / float32, clamped to the type's range ([0, 1] for float32).
+    """
+    h, w = y.shape
+    _check_planes(y, cb, cr, out)
+    if lut.shape[0] < 2:
+        raise ValueError("finish: the LUT needs at least 2 entries")
+    scale, offset = _quant_params(out)
+    coef = _chroma_matrix(saturation, hue_degrees)
+    table = _pair_table(lut)
+    top = _F(lut.shape[0] - 1)
+    taps = _gaussian_taps(sigma)
+    k = taps.shape[0] - 1 if sharpen_on else 0
+    st = _F(strength)
+    th = _F(max(threshold, 0.0))
+    lim = _F(max(limit, 0.0))
+    nring = 2 * k + 1
+    nstrips = min(2 * _NSTRIPS, h)
+    ring_y = np.empty((nstrips, 2 * nring, w), np.float32)
+    ring_c = np.empty((nstrips, 2, nring, w), np.float32)
+    rgb = np.empty((nstrips, 3 * w), np.float32)
+    idx = np.empty((nstrips, 3, _TONE_CHUNK), np.int32)
+    frac = np.empty((nstrips, 3, _TONE_CHUNK), np.float32)
+    pairs = np.empty((nstrips, 3, _TONE_CHUNK), np.uint64)
+    vrow = np.empty((nstrips, w + 2 * k), np.float32)
+    bufs = np.empty((nstrips, 2, w), np.float32)
+    for s in prange(nstrips):
+        r0 = s * h // nstrips
+        r1 = (s + 1) * h // nstrips
+        ry = ring_y[s]
+        rcb = ring_c[s, 0]
+        rcr = ring_c[s, 1]
+        # Virtual row v is source row clamp(v) (replicated borders); output row v - k is
+        # ready once rows v - 2k .. v are in the ring.
+        for v in range(r0 - k, r1 + k):
+            src = min(max(v, 0), h - 1)
+            slot = v % nring
+            _tone_row(y[src], cb[src], cr[src], w, rgb[s], table, top, ry[slot], rcb[slot],
+                      rcr[slot], idx[s], frac[s], pairs[s])
+            if k > 0:
+                ry[slot + nring, :] = ry[slot]
+            row = v - k
+            if row < r0:
+                continue
+            centre = row % nring
+            if k > 0:
+                start = (row - k) % nring
+                _sharpen_row(ry[start:start + nring], k, taps, st, th, lim, vrow[s],
+                             bufs[s, 0], bufs[s, 1])
+                yr = bufs[s, 1]
+            else:
+                yr = ry[centre]
+            _store_rgb(yr, rcb[centre], rcr[centre], coef, out[row], w, scale, offset)
