@@ -15,3 +15,8 @@ class CamtuneError(Exception):
 
 class CaptureError(CamtuneError):
     """A capture cannot be read: missing, truncated, corrupt, unsupported or mislabelled."""
+
+
+class GeometryError(CaptureError):
+    """A headerless dump whose geometry is unknown or does not fit its size: asking the user
+    for it (the workbench's geometry dialog, `--raw-format`) can fix it."""

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.capture import Capture
-from app.errors import CamtuneError, CaptureError
+from app.errors import CamtuneError, CaptureError, GeometryError
 from app.loaders import load_capture
 from app.loaders.rawspec import parse_raw_format
 
@@ -130,6 +130,24 @@ def test_unrecognised_without_geometry(tmp_path):
     p = tmp_path / "dump.raw"
     p.write_bytes(bytes(1000))
     assert "--raw-format" in refused(p)
+
+
+def test_geometry_errors_are_the_ones_a_geometry_can_fix(tmp_path):
+    # The workbench offers its geometry dialog for exactly these (GeometryError).
+    unknown = tmp_path / "mystery.dat"
+    unknown.write_bytes(bytes(1000))
+    no_geometry = tmp_path / "dump.raw"
+    no_geometry.write_bytes(bytes(1000))
+    wrong_size = tmp_path / "dump_8x8_12bit_RGGB.raw"
+    wrong_size.write_bytes(bytes(1000))
+    for path in (unknown, no_geometry, wrong_size):
+        with pytest.raises(GeometryError):
+            load_capture(path)
+    short_pgm = tmp_path / "short.pgm"
+    short_pgm.write_bytes(b"P5 64 64 65535\n" + bytes(100))
+    with pytest.raises(CaptureError) as err:
+        load_capture(short_pgm, "RGGB")
+    assert not isinstance(err.value, GeometryError)  # its header gives the geometry
 
 
 def test_absurd_pgm_header(tmp_path):

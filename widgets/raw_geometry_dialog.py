@@ -12,20 +12,16 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
                                QVBoxLayout, QWidget)
 
 from app.capture import CFA_PATTERNS
-from app.errors import CamtuneError, CaptureError
-from app.loaders import HEADERLESS_SUFFIXES
+from app.errors import CamtuneError, CaptureError, GeometryError
 from app.loaders.headerless import check_size
 from app.loaders.rawspec import MAX_DIM, PACKINGS, RawSpec, collect_hints, container_packing, packing_bits
 
 OK_MARK, BAD_MARK = "\u2714", "\u2718"
 
 
-def needs_geometry(err: CaptureError) -> bool:
+def needs_geometry(err: Exception) -> bool:
     """Whether a load failure is a headerless dump whose geometry is unknown or does not fit."""
-    reason = getattr(err, "reason", str(err))
-    suffix = Path(err.path or "").suffix.lower()
-    return ("headerless" in reason or reason.startswith("file size")
-            or (suffix in HEADERLESS_SUFFIXES and "missing" in reason))
+    return isinstance(err, GeometryError)
 
 
 class RawGeometryDialog(QDialog):

@@ -19,7 +19,7 @@ import stat
 from pathlib import Path
 
 from app.capture import Capture
-from app.errors import CaptureError
+from app.errors import CaptureError, GeometryError
 from app.loaders.headerless import load_headerless
 from app.loaders.libraw import load_libraw
 from app.loaders.pgm import MAGICS as PGM_MAGICS
@@ -130,7 +130,7 @@ def load_capture(path: str | Path, raw_format: str | RawSpec | None = None) -> C
     if raw_format is None and path.suffix.lower() not in HEADERLESS_SUFFIXES:
         hints, _ = collect_hints(path, None)
         if hints.is_empty():
-            raise CaptureError("unrecognised file format (not a RAW container); if it is a headerless "
+            raise GeometryError("unrecognised file format (not a RAW container); if it is a headerless "
                                "sensor dump, " + how_to_give_geometry(path), path)
     spec, hints, sources = resolve_spec(path, raw_format, size)
     extra: dict = {"raw_spec_from": sources}

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from app.capture import Capture
-from app.errors import CaptureError
+from app.errors import CaptureError, GeometryError
 from app.loaders.mipi import unpack_mipi
 from app.loaders.rawspec import PACKINGS, RawSpec, check_areas, packed_line_bytes, packing_bits
 
@@ -38,7 +38,7 @@ def check_size(spec: RawSpec, actual: int, path: str | Path) -> None:
     if actual in (full, short_last):
         return
     layout = f"{spec.height} lines x {stride} bytes" + (f" + {spec.offset} header bytes" if spec.offset else "")
-    raise CaptureError(f"file size {actual} bytes does not match {spec} (expected {full} bytes = "
+    raise GeometryError(f"file size {actual} bytes does not match {spec} (expected {full} bytes = "
                        f"{layout}){_size_hint(spec, actual)}", path)
 
 

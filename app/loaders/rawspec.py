@@ -42,7 +42,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from app.capture import CFA_PATTERNS
-from app.errors import CamtuneError, CaptureError
+from app.errors import CamtuneError, CaptureError, GeometryError
 
 PACKINGS = ("u8", "u16le", "u16be", "mipi10", "mipi12", "mipi14")
 MAX_DIM = 65535  # per side; larger is a typo, not a sensor
@@ -426,7 +426,7 @@ def resolve_spec(path: str | Path, explicit: str | RawHints | RawSpec | None,
         spec = spec_from_hints(hints, file_size=file_size)
     except CamtuneError as e:
         told = f" (known from {', '.join(sources)})" if sources else ""
-        raise CaptureError(f"headerless file: {e.reason}{told}; " + how_to_give_geometry(path), path) from None
+        raise GeometryError(f"headerless file: {e.reason}{told}; " + how_to_give_geometry(path), path) from None
     return spec, hints, sources
 
 
