@@ -89,3 +89,13 @@ def test_finish_without_sharpening_matches_reference():
     got = run_finish(y, cb, cr, lut, F32, saturation=0.5, hue=20.0)
     want = ref_finish(y, cb, cr, lut, F32, saturation=0.5, hue=20.0)
     np.testing.assert_allclose(got, want, atol=3e-5)
+
+
+def test_bgrx_display_copy_of_a_strided_crop():
+    from app.isp.kernels.colour import to_bgrx
+    rgb = np.random.default_rng(3).integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    crop = rgb[5:25, 7:33]
+    out = np.zeros(crop.shape[:2] + (4,), np.uint8)
+    to_bgrx(crop, out)
+    np.testing.assert_array_equal(out[..., 2::-1], crop)
+    assert (out[..., 3] == 255).all()

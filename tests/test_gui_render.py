@@ -101,7 +101,7 @@ def test_ab_view_renders_the_snapshot_beside_with_locked_zoom(qtbot, window, fra
     assert chroma(a) > chroma(b) * 1.3
     viewer.set_zoom(2.0)
     qtbot.waitUntil(lambda: viewer.pane_b.viewRect() == viewer.pane_a.viewRect(), timeout=5000)
-    window.session.snapshot = None
+    window.session.set_reference(None)
 
 
 def test_zoom_to_100_percent_renders_the_visible_region_at_full_resolution(qtbot, window, frames):

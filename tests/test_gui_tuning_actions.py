@@ -141,6 +141,27 @@ def test_open_shows_a_broken_file_in_a_dialog(tmp_path, app, paths, boxes):
     assert session.profile is before
 
 
+def test_compare_with_another_profile_sets_the_reference_only(tmp_path, app, paths, boxes):
+    session, _, actions = app
+    seen = []
+    session.referenceChanged.connect(lambda: seen.append(session.reference_name))
+    other = tmp_path / "other.json"
+    actions.save_as(other)
+    session.set_stage("sharpen", strength=2.0)
+    tuned = session.profile
+    paths.append(other)
+    assert actions.compare_with()
+    assert session.reference == load_profile(other) and session.reference_name == "other.json"
+    assert session.profile is tuned and session.modified  # the document is untouched
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    paths.append(bad)
+    assert not actions.compare_with()
+    assert boxes.shown[-1][0] == "critical" and session.reference_name == "other.json"
+    session.take_snapshot()
+    assert session.reference is tuned and seen == ["other.json", "snapshot"]
+
+
 def test_save_failure_is_a_dialog_not_a_crash(tmp_path, app, boxes):
     _, _, actions = app
     assert not actions.save_as(tmp_path / "missing" / "p.json")

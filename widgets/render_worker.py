@@ -28,7 +28,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
 from PySide6.QtCore import QObject, Signal
 
 from app import analysis
@@ -37,21 +36,12 @@ from app.isp import prepare
 from app.isp.pipeline import Pipeline
 from app.isp.stages import IspParams, WhiteBalance
 from app.isp.taps import to_display
+from app.isp.kernels.colour import to_bgrx
 from app.isp.views import View, resolve
 from tuning_profiles import Profile, resolve_for_capture
 
 MAX_PIPELINES = 8  # (capture, side, layer) pipelines kept; the least recently used is dropped
 WAVEFORM_COLUMNS = 360
-
-
-@njit(cache=True, nogil=True)
-def _bgrx(rgb, out):
-    for y in range(rgb.shape[0]):
-        for x in range(rgb.shape[1]):
-            out[y, x, 0] = rgb[y, x, 2]
-            out[y, x, 1] = rgb[y, x, 1]
-            out[y, x, 2] = rgb[y, x, 0]
-            out[y, x, 3] = 255
 
 
 class BufferPool:
@@ -89,7 +79,7 @@ def display_copy(rgb: np.ndarray, pool: BufferPool | None = None) -> np.ndarray:
     which it paints without a per-paint format conversion. `out[..., 2::-1]` is the RGB view."""
     shape = rgb.shape[:2] + (4,)
     out = pool.take(shape) if pool is not None else np.empty(shape, np.uint8)
-    _bgrx(rgb, out)
+    to_bgrx(rgb, out)
     return out
 
 

@@ -59,6 +59,7 @@ class Session(QObject):
     capturesChanged = Signal()
     modifiedChanged = Signal(bool)
     pathChanged = Signal()
+    referenceChanged = Signal()  # the "B" of A/B and "before" of the split view changed
 
     def __init__(self, profile: Profile | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -68,7 +69,17 @@ class Session(QObject):
         self.profile_path: Path | None = None
         self.captures: list[Capture] = []
         self.current_index = -1
-        self.snapshot: Profile | None = None  # the "B" of A/B comparison
+        self.reference: Profile | None = None  # the "B" of A/B comparison; None: neutral defaults
+        self.reference_name = ""
+
+    def set_reference(self, profile: Profile | None, name: str = "") -> None:
+        """Compare against `profile` (a snapshot of the current tuning, or another profile)."""
+        self.reference = profile
+        self.reference_name = name if profile is not None else ""
+        self.referenceChanged.emit()
+
+    def take_snapshot(self) -> None:
+        self.set_reference(self._profile, "snapshot")
 
     def _clean_changed(self, clean: bool) -> None:
         self.modifiedChanged.emit(not clean)

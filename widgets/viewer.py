@@ -148,6 +148,7 @@ class Viewer(QWidget):
         worker.picked.connect(self._on_picked)
         worker.statsReady.connect(self.roiStats)
         session.profileChanged.connect(self.refresh)
+        session.referenceChanged.connect(self._reference_changed)
         session.captureChanged.connect(self._capture_changed)
         self._update_labels()
 
@@ -235,10 +236,10 @@ class Viewer(QWidget):
         return [self.pane_a, self.pane_b] if self.mode == "ab" else [self.pane_a]
 
     def reference_profile(self):
-        return self.session.snapshot or self._neutral
+        return self.session.reference or self._neutral
 
     def reference_name(self) -> str:
-        return "snapshot" if self.session.snapshot is not None else "neutral defaults"
+        return self.session.reference_name if self.session.reference is not None else "neutral defaults"
 
     def set_mode(self, mode: str) -> None:
         if mode not in MODES:
@@ -286,8 +287,10 @@ class Viewer(QWidget):
             self.refresh()
 
     def take_snapshot(self) -> None:
-        self.session.snapshot = self.session.profile
+        self.session.take_snapshot()
         self.message.emit("Snapshot taken: the reference (B / before) is now the current tuning")
+
+    def _reference_changed(self) -> None:
         self._update_labels()
         self.refresh()
 

@@ -65,6 +65,9 @@ class ProfileActions(QObject):
         self.save_as_action = self._action("Save profile &as…", self.save_as, QKeySequence.StandardKey.SaveAs)
         self.import_action = self._action("&Import firmware file…", self.import_firmware,
                                           tip="Open a Raspberry Pi or RkISP1 tuning file as a new profile.")
+        self.compare_action = self._action(
+            "&Compare with profile…", self.compare_with, "Ctrl+Shift+B",
+            tip="Show another profile as the reference: B in A/B, before in the split view.")
         self.revert_action = self._action("&Revert to saved", self.revert,
                                           tip="Reload the saved file (undoable).")
         self.export_actions: dict[str, QAction] = {}
@@ -106,6 +109,8 @@ class ProfileActions(QObject):
         export = menu.addMenu("&Export to firmware")
         export.addActions(list(self.export_actions.values()))
         menu.addAction(self.import_action)
+        menu.addSeparator()
+        menu.addAction(self.compare_action)
         menu.addSeparator()
         menu.addAction(self.revert_action)
         return menu
@@ -162,6 +167,20 @@ class ProfileActions(QObject):
             return self._fail("Cannot open the profile", err)
         self.session.replace_document(profile, Path(path))
         self.status.emit(f"Opened {Path(path).name}")
+        return True
+
+    def compare_with(self, path: Path | None = None) -> bool:
+        """Load a profile as the comparison reference; the tuned profile is not touched."""
+        path = path or dialogs.ask_path(self.window, "open", "Compare with profile", self._start(None),
+                                        PROFILE_FILTER)
+        if path is None:
+            return False
+        try:
+            profile = load_profile(path)
+        except (CamtuneError, OSError) as err:
+            return self._fail("Cannot open the profile", err)
+        self.session.set_reference(profile, Path(path).name)
+        self.status.emit(f"Comparing with {Path(path).name}")
         return True
 
     def save(self) -> bool:

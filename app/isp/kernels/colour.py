@@ -35,3 +35,16 @@ def apply_matrix(rgb, matrix, clip, out):
             dst[x, 0] = o0
             dst[x, 1] = o1
             dst[x, 2] = o2
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def to_bgrx(rgb, out):
+    """8-bit RGB (H, W, 3, any strides) -> (H, W, 4) B, G, R, 255: Qt's native RGB32 layout."""
+    for y in prange(rgb.shape[0]):
+        src = rgb[y]
+        dst = out[y]
+        for x in range(rgb.shape[1]):
+            dst[x, 0] = src[x, 2]
+            dst[x, 1] = src[x, 1]
+            dst[x, 2] = src[x, 0]
+            dst[x, 3] = 255
