@@ -16,12 +16,15 @@ import numpy as np
 from numba import njit, prange
 
 from app.isp.kernels.detail import (
-    _B_FROM_CB, _G_FROM_CB, _G_FROM_CR, _JIT, _NSTRIPS, _PJIT, _R_FROM_CR, _TONE_CHUNK,
-    _check_planes, _chroma_matrix, _gaussian_taps, _quant_params, _sharpen_row, _store_rgb,
-    _tone_chunk)
+    _B_FROM_CB, _G_FROM_CB, _G_FROM_CR, _JIT, _KB, _KG, _KR, _NSTRIPS, _PJIT, _R_FROM_CR,
+    _TO_CB, _TO_CR, _check_planes, _chroma_matrix, _gaussian_taps, _quant_params, _sharpen_row,
+    _store_rgb)
 
 _F = np.float32
 _ZERO = _F(0.0)
+_ONE = _F(1.0)
+# Pixels per chunk of the tone step: its index, fraction and pair buffers then stay in L1.
+_CHUNK = 256
 _RC = _F(_R_FROM_CR)
 _GB = _F(_G_FROM_CB)
 _GR = _F(_G_FROM_CR)
@@ -42,18 +45,65 @@ def _pair_table(lut):
 
 
 @njit(**_JIT)
-def _tone_row(yr, cbr, crr, w, rgb, table, top, ty, tcb, tcr, idx, frac, pairs):
-    """Encoded Y'CbCr row -> interleaved encoded R'G'B' -> tone LUT -> display Y'CbCr row."""
-    for x in range(w):
+def _tone_chunk(yr, cbr, crr, m, table, top, ty, tcb, tcr, idx, frac, pairs):
+    """m pixels: encoded Y'CbCr -> R'G'B' -> tone LUT (linear interpolation) -> display Y'CbCr.
+
+    Three loops so that only the table reads stay scalar (gathers are slower than scalar
+    loads on this class of CPU): decode + clamp + index/fraction per channel (vector),
+    (value, slope) pair fetch (scalar, one 8-byte load per sample), interpolation + colour
+    matrix (vector). Compare-and-select clamps put NaN on 0 and keep indices in range.
+    """
+    ir = idx[0]
+    ig = idx[1]
+    ib = idx[2]
+    fr = frac[0]
+    fg = frac[1]
+    fb = frac[2]
+    for x in range(m):
         yy = yr[x]
         b_ = cbr[x]
         r_ = crr[x]
-        rgb[3 * x] = yy + _RC * r_
-        rgb[3 * x + 1] = yy + _GB * b_ + _GR * r_
-        rgb[3 * x + 2] = yy + _BB * b_
-    for x0 in range(0, w, _TONE_CHUNK):
-        _tone_chunk(rgb[3 * x0:], min(_TONE_CHUNK, w - x0), table, top, ty[x0:], tcb[x0:],
-                    tcr[x0:], idx, frac, pairs)
+        rr = yy + _RC * r_
+        gg = yy + _GB * b_ + _GR * r_
+        bb = yy + _BB * b_
+        rr = (min(rr, _ONE) if rr > _ZERO else _ZERO) * top
+        gg = (min(gg, _ONE) if gg > _ZERO else _ZERO) * top
+        bb = (min(bb, _ONE) if bb > _ZERO else _ZERO) * top
+        kr = np.int32(rr)
+        kg = np.int32(gg)
+        kb = np.int32(bb)
+        ir[x] = kr
+        ig[x] = kg
+        ib[x] = kb
+        fr[x] = rr - _F(kr)
+        fg[x] = gg - _F(kg)
+        fb[x] = bb - _F(kb)
+    pr = pairs[0]
+    pg = pairs[1]
+    pb = pairs[2]
+    for x in range(m):
+        pr[x] = table[np.uint32(ir[x])]
+        pg[x] = table[np.uint32(ig[x])]
+        pb[x] = table[np.uint32(ib[x])]
+    vr = pr.view(np.float32)
+    vg = pg.view(np.float32)
+    vb = pb.view(np.float32)
+    for x in range(m):
+        rp = vr[2 * x] + fr[x] * vr[2 * x + 1]
+        gp = vg[2 * x] + fg[x] * vg[2 * x + 1]
+        bp = vb[2 * x] + fb[x] * vb[2 * x + 1]
+        yo = _KR * rp + _KG * gp + _KB * bp
+        ty[x] = yo
+        tcb[x] = (bp - yo) * _TO_CB
+        tcr[x] = (rp - yo) * _TO_CR
+
+
+@njit(**_JIT)
+def _tone_row(yr, cbr, crr, w, table, top, ty, tcb, tcr, idx, frac, pairs):
+    """One encoded Y'CbCr row -> its toned display Y'CbCr row, in L1-sized chunks."""
+    for x0 in range(0, w, _CHUNK):
+        _tone_chunk(yr[x0:], cbr[x0:], crr[x0:], min(_CHUNK, w - x0), table, top, ty[x0:],
+                    tcb[x0:], tcr[x0:], idx, frac, pairs)
 
 
 @njit(**_PJIT)
@@ -84,10 +134,9 @@ def finish(y, cb, cr, lut, sharpen_on, sigma, strength, threshold, limit, satura
     nstrips = min(2 * _NSTRIPS, h)
     ring_y = np.empty((nstrips, 2 * nring, w), np.float32)
     ring_c = np.empty((nstrips, 2, nring, w), np.float32)
-    rgb = np.empty((nstrips, 3 * w), np.float32)
-    idx = np.empty((nstrips, 3, _TONE_CHUNK), np.int32)
-    frac = np.empty((nstrips, 3, _TONE_CHUNK), np.float32)
-    pairs = np.empty((nstrips, 3, _TONE_CHUNK), np.uint64)
+    idx = np.empty((nstrips, 3, _CHUNK), np.int32)
+    frac = np.empty((nstrips, 3, _CHUNK), np.float32)
+    pairs = np.empty((nstrips, 3, _CHUNK), np.uint64)
     vrow = np.empty((nstrips, w + 2 * k), np.float32)
     bufs = np.empty((nstrips, 2, w), np.float32)
     for s in prange(nstrips):
@@ -101,8 +150,8 @@ def finish(y, cb, cr, lut, sharpen_on, sigma, strength, threshold, limit, satura
         for v in range(r0 - k, r1 + k):
             src = min(max(v, 0), h - 1)
             slot = v % nring
-            _tone_row(y[src], cb[src], cr[src], w, rgb[s], table, top, ry[slot], rcb[slot],
-                      rcr[slot], idx[s], frac[s], pairs[s])
+            _tone_row(y[src], cb[src], cr[src], w, table, top, ry[slot], rcb[slot], rcr[slot],
+                      idx[s], frac[s], pairs[s])
             if k > 0:
                 ry[slot + nring, :] = ry[slot]
             row = v - k

@@ -9,6 +9,7 @@ neighbours for defect detection and the same shading gains as the full frame.
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -151,90 +152,138 @@ def correct_mosaic(raw, y0, x0, out, black, scale, dpc_on, dpc_threshold, dpc_st
                 orow[x] = _mn((np.float32(r0[ux0 + x]) - bl[x]) * sc[x] * gains[x], top)
 
 
+# Row strips per bin_preview call: a few per core so the threads end together. Frozen into the
+# on-disk cache at compile time, so it follows the machine's core count, not NUMBA_NUM_THREADS.
+_BIN_STRIPS = 4 * max(1, int(numba.config.NUMBA_DEFAULT_NUM_THREADS))
+
+
 @njit(cache=True, nogil=True, parallel=True, fastmath=True, error_model="numpy")
 def bin_preview(raw, out, black, scale, colour_of, lsc, lsc_strength, clip_white):
     """Fitted camera-RGB preview straight from the mosaic: average whole 2x2 tiles per output pixel.
 
-    out: (oh, ow, 3) float32 with oh <= H/2, ow <= W/2. colour_of: int32[4] colour (0 R, 1 G,
-    2 B) per tile position. Samples are normalised, white-balanced and clipped one by one, then
-    averaged; shading is applied per output pixel (its gain varies by well under 1 % across one
-    output pixel). Replaces defect correction and demosaic on the preview path: binning
-    averages isolated defects away.
+    out: (oh, ow, 3) float32, normally oh <= H/2 and ow <= W/2. Output pixel (oy, ox) averages
+    tiles ty in [oy*th//oh, max((oy+1)*th//oh, ty0+1)) and likewise in x (th, tw = H//2, W//2).
+    colour_of: int32[4] colour (0 R, 1 G, 2 B) per tile position p = 2*(row&1) + (col&1); a
+    colour at several positions (G) is averaged over them. Each sample is normalised,
+    white-balanced, shaded and clipped on its own, as in correct_mosaic:
+    min((raw - black[p]) * scale[p] * gain[p], 1.0 if clip_white), where gain[p] is the shading
+    grid lsc[p] (shape (4, 0, 0) for none) at the output pixel's centre, blended by lsc_strength.
+    Replaces defect correction and demosaic on the preview path: binning averages isolated
+    defects away.
+
+    The preview redraws on every edit, so the work is laid out for SIMD and one read of the
+    mosaic: per output row, a vertical pass sums clipped samples per colour and tile column
+    (contiguous rows, per-column multipliers scale * gain), a vectorised pass turns those into
+    each pixel's mean at its first tile, and a gather writes the pixels. Scratch rows are
+    allocated once per call, per strip of output rows.
     """
     oh, ow = out.shape[0], out.shape[1]
     full_h, full_w = raw.shape
     th, tw = full_h // 2, full_w // 2
+    if th < 1 or tw < 1:
+        raise ValueError("bin_preview needs at least one whole 2x2 tile")
     gh, gw = lsc.shape[1], lsc.shape[2]
     use_lsc = gh >= 2 and gw >= 2
-    tx0 = np.empty(ow, np.int64)
-    tx1 = np.empty(ow, np.int64)
+    # Output column ox averages tiles [tx0[ox], tx1[ox]). With ow <= tw the ranges partition the
+    # row; with ow > tw they are single tiles, some shared by equal neighbours. Either way each
+    # tile belongs to pixels with one range, so per-tile multipliers are well defined.
+    tx0 = np.empty(ow, np.uintp)
+    tx1 = np.empty(ow, np.uintp)
+    kmax = 1
     for ox in range(ow):
         tx0[ox] = ox * tw // ow
-        tx1[ox] = max((ox + 1) * tw // ow, tx0[ox] + 1)
-    # Shading columns at output-pixel centres (full-frame pixels).
+        tx1[ox] = max((ox + 1) * tw // ow, ox * tw // ow + 1)
+        kmax = max(kmax, np.int64(tx1[ox] - tx0[ox]))
+    # Horizontal weights: a pixel's mean sits at its first tile t as sum_k acc[t + k] * seg[k, t],
+    # seg = 1/width inside the pixel and 0 past it.
+    seg = np.zeros((kmax, tw), np.float32)
+    for ox in range(ow):
+        width = tx1[ox] - tx0[ox]
+        for k in range(width):
+            seg[k, tx0[ox]] = np.float32(1.0) / np.float32(width)
+    # Multiplier scale * shading gain per position, shading grid row and tile column (the gain
+    # interpolated along x at the column's output-pixel centre), stored as row i and the step to
+    # row i + 1 so that any output row's multipliers are one fma away.
+    n_rows = gh - 1 if use_lsc else 1
     ix = np.zeros(ow, np.int64)
     fx = np.zeros(ow, np.float32)
     if use_lsc:
         for ox in range(ow):
-            c, f = _lsc_axis((tx0[ox] + tx1[ox]) - 0.5, full_w, gw)
+            c, f = _lsc_axis(np.float64(tx0[ox] + tx1[ox]) - 0.5, full_w, gw)
             ix[ox] = c
             fx[ox] = f
-    # Per-column constants for both row parities, so the row loop is plain and vectorises.
-    n_cols = 2 * tw
-    col_black = np.empty((2, n_cols), np.float32)
-    col_scale = np.empty((2, n_cols), np.float32)
-    for par in range(2):
-        for x in range(n_cols):
-            col_black[par, x] = black[2 * par + (x & 1)]
-            col_scale[par, x] = scale[2 * par + (x & 1)]
-    top = np.float32(1.0) if clip_white else np.float32(3.0e38)
-    n_g = np.float32(0.0)
-    for p in range(4):
-        if colour_of[p] == 1:
-            n_g += 1.0
-    for oy in prange(oh):
-        ty0 = oy * th // oh
-        ty1 = max((oy + 1) * th // oh, ty0 + 1)
-        sums = np.zeros((2, n_cols), np.float32)
-        for ty in range(ty0, ty1):
-            for par in range(2):
-                src = raw[2 * ty + par]
-                dst = sums[par]
-                bl = col_black[par]
-                sc = col_scale[par]
-                for x in range(np.uintp(n_cols)):
-                    dst[x] += _mn((np.float32(src[x]) - bl[x]) * sc[x], top)
-        grow = np.ones((4, gw if use_lsc else 1), np.float32)
-        if use_lsc:
-            iy, fy64 = _lsc_axis((ty0 + ty1) - 0.5, full_h, gh)
-            fy = np.float32(fy64)
-            for p in range(4):
-                for c in range(gw):
-                    g = lsc[p, iy, c] + (lsc[p, iy + 1, c] - lsc[p, iy, c]) * fy
-                    grow[p, c] = np.float32(1.0) + lsc_strength * (g - np.float32(1.0))
-        orow = out[oy]
-        rows = np.float32(ty1 - ty0)
+    m_base = np.empty((4, n_rows, tw), np.float32)
+    m_step = np.empty((4, n_rows, tw), np.float32)
+    one = np.float32(1.0)
+    for k in prange(4 * n_rows):
+        p, i = k // n_rows, k % n_rows
         for ox in range(ow):
-            n = np.float32(1.0) / (rows * np.float32(tx1[ox] - tx0[ox]))
-            r = np.float32(0.0)
-            g = np.float32(0.0)
-            b = np.float32(0.0)
-            for p in range(4):
-                row = sums[p >> 1]
-                acc = np.float32(0.0)
-                for tx in range(tx0[ox], tx1[ox]):
-                    acc += row[2 * tx + (p & 1)]
-                v = acc * n
-                if use_lsc:
-                    c = ix[ox]
-                    v = min(v * (grow[p, c] + (grow[p, c + 1] - grow[p, c]) * fx[ox]), top)
-                k = colour_of[p]
-                if k == 0:
-                    r += v
-                elif k == 1:
-                    g += v
+            m0 = scale[p]
+            m1 = scale[p]
+            if use_lsc:
+                c, f = ix[ox], fx[ox]
+                g0 = lsc[p, i, c] + (lsc[p, i, c + 1] - lsc[p, i, c]) * f
+                g1 = lsc[p, i + 1, c] + (lsc[p, i + 1, c + 1] - lsc[p, i + 1, c]) * f
+                m0 = scale[p] * (one + lsc_strength * (g0 - one))
+                m1 = scale[p] * (one + lsc_strength * (g1 - one))
+            for t in range(tx0[ox], tx1[ox]):
+                m_base[p, i, t] = m0
+                m_step[p, i, t] = m1 - m0
+    top = np.float32(1.0) if clip_white else np.float32(3.0e38)
+    inv_n = np.zeros(3, np.float32)  # 1 / positions per colour
+    for p in range(4):
+        inv_n[colour_of[p]] += 1.0
+    for c in range(3):
+        inv_n[c] = one / inv_n[c] if inv_n[c] > 0 else np.float32(0.0)
+    n_strips = min(oh, _BIN_STRIPS)
+    acc_all = np.zeros((n_strips, 3, tw + kmax), np.float32)  # padded for acc[t + k]
+    mean_all = np.empty((n_strips, 3, tw), np.float32)
+    utw = np.uintp(tw)
+    for s in prange(n_strips):
+        acc = acc_all[s]
+        mean = mean_all[s]
+        for oy in range(s * oh // n_strips, (s + 1) * oh // n_strips):
+            ty0 = oy * th // oh
+            ty1 = max((oy + 1) * th // oh, ty0 + 1)
+            iy, fy = 0, np.float32(0.0)
+            if use_lsc:
+                iy, fy64 = _lsc_axis(np.float64(ty0 + ty1) - 0.5, full_h, gh)
+                fy = np.float32(fy64)
+            for c in range(3):
+                a = acc[c]
+                for t in range(utw):
+                    a[t] = 0.0
+            # Vertical pass: per raw row, its two positions' clipped samples into their colours.
+            for ty in range(ty0, ty1):
+                for par in range(2):
+                    src = raw[2 * ty + par]
+                    pa, pb = 2 * par, 2 * par + 1
+                    da, db = acc[colour_of[pa]], acc[colour_of[pb]]
+                    ma, sa = m_base[pa, iy], m_step[pa, iy]
+                    mb, sb = m_base[pb, iy], m_step[pb, iy]
+                    ba, bb = black[pa], black[pb]
+                    for t in range(utw):
+                        da[t] += _mn((np.float32(src[2 * t]) - ba) * (ma[t] + sa[t] * fy), top)
+                        db[t] += _mn((np.float32(src[2 * t + 1]) - bb) * (mb[t] + sb[t] * fy), top)
+            # Horizontal pass: each pixel's mean at its first tile (colour and row counts folded in).
+            for c in range(3):
+                kc = inv_n[c] / np.float32(ty1 - ty0)
+                a, d, s0 = acc[c], mean[c], seg[0]
+                if kmax >= 2:
+                    a1, s1 = acc[c, 1:], seg[1]
+                    for t in range(utw):
+                        d[t] = (a[t] * s0[t] + a1[t] * s1[t]) * kc
                 else:
-                    b += v
-            orow[ox, 0] = r
-            orow[ox, 1] = g / n_g
-            orow[ox, 2] = b
+                    for t in range(utw):
+                        d[t] = a[t] * s0[t] * kc
+                for k in range(2, kmax):
+                    ak, sk = acc[c, k:], seg[k]
+                    for t in range(utw):
+                        d[t] += ak[t] * sk[t] * kc
+            mr, mg, mb_ = mean[0], mean[1], mean[2]
+            orow = out[oy]
+            for ox in range(ow):
+                t = tx0[ox]
+                orow[ox, 0] = mr[t]
+                orow[ox, 1] = mg[t]
+                orow[ox, 2] = mb_[t]
