@@ -94,14 +94,38 @@ def correct_mosaic(raw, y0, x0, out, black, scale, dpc_on, dpc_threshold, dpc_st
     ix, fx = _axis_tables(x0, w, full_w, gw)
     # Per-column constants for each row parity, so the inner loops index plain arrays.
     col_black = np.empty((2, w), np.float32)
-    col_scale = np.empty((2, w), np.float32)
     col_thr = np.empty((2, w), np.float32)
     for par in range(2):
         for x in range(w):
             p = 2 * par + ((x0 + x) & 1)
             col_black[par, x] = black[p]
-            col_scale[par, x] = scale[p]
             col_thr[par, x] = dpc_threshold[p]
+    # Multiplier scale * shading gain per row parity, shading-grid row and column (the gain
+    # interpolated along x), stored as grid row i and the step to row i + 1, so that a row's
+    # multipliers are one fma away. Only the grid rows this window touches are tabulated
+    # (banded renders call this once per band).
+    i_lo = 0
+    n_i = 1
+    if use_lsc:
+        i_lo = _lsc_axis(y0, full_h, gh)[0]
+        n_i = _lsc_axis(y0 + h - 1, full_h, gh)[0] - i_lo + 1
+    m_base = np.empty((2, n_i, w), np.float32)
+    m_step = np.zeros((2, n_i, w), np.float32)
+    one = np.float32(1.0)
+    for k in prange(2 * n_i):
+        par, i = k // n_i, i_lo + k % n_i
+        for x in range(w):
+            p = 2 * par + ((x0 + x) & 1)
+            if use_lsc:
+                c, f = ix[x], fx[x]
+                g0 = lsc[p, i, c] + (lsc[p, i, c + 1] - lsc[p, i, c]) * f
+                g1 = lsc[p, i + 1, c] + (lsc[p, i + 1, c + 1] - lsc[p, i + 1, c]) * f
+                g0 = one + lsc_strength * (g0 - one)
+                g1 = one + lsc_strength * (g1 - one)
+                m_base[par, k % n_i, x] = scale[p] * g0
+                m_step[par, k % n_i, x] = scale[p] * (g1 - g0)
+            else:
+                m_base[par, k % n_i, x] = scale[p]
     top = np.float32(1.0) if clip_white else np.float32(3.0e38)
     strength = np.float32(dpc_strength)
     # Columns whose +-2 neighbours fall outside the frame take the mirrored path.
@@ -115,23 +139,13 @@ def correct_mosaic(raw, y0, x0, out, black, scale, dpc_on, dpc_threshold, dpc_st
         rp = raw[_mirror(ay + 2, full_h)]
         orow = out[y]
         bl = col_black[par]
-        sc = col_scale[par]
         th = col_thr[par]
-        gains = np.ones(w, np.float32)
+        iy, fy = 0, np.float32(0.0)
         if use_lsc:
-            # The grid interpolated to this row (tiny), then along the row per column.
             iy, fy64 = _lsc_axis(ay, full_h, gh)
             fy = np.float32(fy64)
-            grow = np.empty((2, gw), np.float32)
-            for k in range(2):
-                p = 2 * par + ((x0 + k) & 1)
-                for c in range(gw):
-                    g = lsc[p, iy, c] + (lsc[p, iy + 1, c] - lsc[p, iy, c]) * fy
-                    grow[k, c] = np.float32(1.0) + lsc_strength * (g - np.float32(1.0))
-            for x in range(w):
-                row_k = grow[x & 1]
-                c = ix[x]
-                gains[x] = row_k[c] + (row_k[c + 1] - row_k[c]) * fx[x]
+        mb = m_base[par, iy - i_lo]
+        ms = m_step[par, iy - i_lo]
         if dpc_on:
             # Unsigned indices: no negative-index wraparound, so the loads vectorise.
             ux0 = np.uintp(x0)
@@ -139,17 +153,17 @@ def correct_mosaic(raw, y0, x0, out, black, scale, dpc_on, dpc_threshold, dpc_st
             for x in range(np.uintp(inner0), np.uintp(inner1)):
                 ax = ux0 + x
                 v = _dpc(np.float32(r0[ax]), r0, rm, rp, ax, ax - two, ax + two, th[x], strength)
-                orow[x] = _mn((v - bl[x]) * sc[x] * gains[x], top)
+                orow[x] = _mn((v - bl[x]) * (mb[x] + ms[x] * fy), top)
             for x in range(w):
                 if x < inner0 or x >= inner1:
                     ax = x0 + x
                     v = _dpc(np.float32(r0[ax]), r0, rm, rp, ax, _mirror(ax - 2, full_w),
                              _mirror(ax + 2, full_w), th[x], strength)
-                    orow[x] = min((v - bl[x]) * sc[x] * gains[x], top)
+                    orow[x] = min((v - bl[x]) * (mb[x] + ms[x] * fy), top)
         else:
             ux0 = np.uintp(x0)
             for x in range(np.uintp(w)):
-                orow[x] = _mn((np.float32(r0[ux0 + x]) - bl[x]) * sc[x] * gains[x], top)
+                orow[x] = _mn((np.float32(r0[ux0 + x]) - bl[x]) * (mb[x] + ms[x] * fy), top)
 
 
 # Row strips per bin_preview call: a few per core so the threads end together. Frozen into the
