@@ -61,19 +61,24 @@ def _mn(a, b):
 
 @njit(cache=True, nogil=True, inline="always")
 def _dpc(v, r0, rm, rp, ax, axm, axp, t, strength):
-    """Defect test against the 8 same-colour neighbours; branch-free so rows vectorise."""
-    n0 = np.float32(rm[ax])
-    n1 = np.float32(rp[ax])
-    n2 = np.float32(r0[axm])
-    n3 = np.float32(r0[axp])
-    d0 = np.float32(rm[axm])
-    d1 = np.float32(rm[axp])
-    d2 = np.float32(rp[axm])
-    d3 = np.float32(rp[axp])
-    hi = _mx(_mx(_mx(n0, n1), _mx(n2, n3)), _mx(_mx(d0, d1), _mx(d2, d3)))
-    lo = _mn(_mn(_mn(n0, n1), _mn(n2, n3)), _mn(_mn(d0, d1), _mn(d2, d3)))
-    # Median of the four axial neighbours: the mean of the middle two.
-    median = np.float32(0.5) * (_mx(_mn(n0, n1), _mn(n2, n3)) + _mn(_mx(n0, n1), _mx(n2, n3)))
+    """Defect test against the 8 same-colour neighbours; branch-free so rows vectorise.
+
+    The order statistics are taken on the integer samples (twice the lanes of float32 and
+    four conversions instead of nine); the test and the correction are in float32.
+    """
+    n0 = rm[ax]
+    n1 = rp[ax]
+    n2 = r0[axm]
+    n3 = r0[axp]
+    d0 = rm[axm]
+    d1 = rm[axp]
+    d2 = rp[axm]
+    d3 = rp[axp]
+    hi = np.float32(_mx(_mx(_mx(n0, n1), _mx(n2, n3)), _mx(_mx(d0, d1), _mx(d2, d3))))
+    lo = np.float32(_mn(_mn(_mn(n0, n1), _mn(n2, n3)), _mn(_mn(d0, d1), _mn(d2, d3))))
+    # Median of the four axial neighbours: the mean of the middle two (summed in 32 bits).
+    median = np.float32(0.5) * np.float32(np.uint32(_mx(_mn(n0, n1), _mn(n2, n3)))
+                                          + np.uint32(_mn(_mx(n0, n1), _mx(n2, n3))))
     bad = (v > hi + t) | (v < lo - t)
     return v + strength * (median - v) if bad else v
 
