@@ -78,26 +78,78 @@ def ref_upsample(p, h, w):
     return rows[:, c0] * (1 - fx) + rows[:, c1] * fx
 
 
+def ref_block_sum(p):
+    """Sums over 2x2 blocks (even shape)."""
+    return p.reshape(p.shape[0] // 2, 2, p.shape[1] // 2, 2).sum(axis=(1, 3))
+
+
+def ref_corner_mean(p, r):
+    """Mean over the 2r x 2r samples around each corner of the sample grid: corner (I, J)
+    averages rows I-r .. I+r-1 and columns J-r .. J+r-1, borders replicated."""
+    q = np.pad(p, r, mode="edge")
+    n = 2 * r
+    c = np.cumsum(np.cumsum(np.pad(q, ((1, 0), (1, 0))), axis=0), axis=1)
+    return (c[n:, n:] - c[:-n, n:] - c[n:, :-n] + c[:-n, :-n]) / (n * n)
+
+
+def ref_corner_upsample(p, h, w):
+    """Bilinear upsampling from the corners of 4x4 blocks: corner i sits between full-res
+    pixels 4i-1 and 4i, so pixel x lies (x + 0.5)/4 corners from corner 0."""
+    def axis_weights(n_out):
+        u = (np.arange(n_out) + 0.5) / 4
+        i0 = np.floor(u).astype(int)
+        return i0, i0 + 1, u - i0
+    r0, r1, fy = axis_weights(h)
+    c0, c1, fx = axis_weights(w)
+    rows = p[r0] * (1 - fy)[:, None] + p[r1] * fy[:, None]
+    return rows[:, c0] * (1 - fx) + rows[:, c1] * fx
+
+
 def ref_guided_chroma(y, cb, cr, strength, radius):
-    """Colour-guided filter (guide Y, Cb, Cr) fitted at half resolution, applied at full."""
+    """Colour-guided filter (guide Y, Cb, Cr) with window statistics from 2x2 means.
+
+    Radius 1..3: fitted at half resolution (windows of 2r+1 2x2 means, r = ceil(radius/2)),
+    coefficients box-averaged over the same windows, upsampled 2x. Radius 4..8: the planes
+    are edge-padded to a multiple of 4 and the model is fitted per 4x4 block over windows of
+    2r+1 blocks (r = 1 for radius 4, else 2) from the 2x2 means inside them; coefficients
+    averaged over the 2q x 2q blocks around each block corner (q = 1 up to radius 6, then
+    2) and upsampled 4x from the corners.
+    """
     eps = (detail.CHROMA_EDGE_STOP * strength) ** 2
-    r = (radius + 1) // 2
     h, w = y.shape
-    guide = [ref_downsample(c) for c in (y, cb, cr)]
-    means = [ref_box_mean(g, r) for g in guide]
-    sigma = np.empty(guide[0].shape + (3, 3))
+    if radius >= 4:
+        r = 1 if radius == 4 else 2
+        q = 1 if radius <= 6 else 2
+        padded = [np.pad(c.astype(np.float64), ((0, -h % 4), (0, -w % 4)), mode="edge")
+                  for c in (y, cb, cr)]
+        half = [ref_downsample(c) for c in padded]
+
+        def window_mean(p):  # p at half resolution; mean over the 4(2r+1)^2 samples
+            return ref_box_mean(ref_block_sum(p), r) / 4
+
+        def smooth(p):
+            return ref_corner_upsample(ref_corner_mean(p, q), h, w)
+    else:
+        r = (radius + 1) // 2
+        half = [ref_downsample(c) for c in (y, cb, cr)]
+
+        def window_mean(p):
+            return ref_box_mean(p, r)
+
+        def smooth(p):
+            return ref_upsample(ref_box_mean(p, r), h, w)
+    means = [window_mean(g) for g in half]
+    sigma = np.empty(means[0].shape + (3, 3))
     for i in range(3):
         for j in range(3):
-            sigma[..., i, j] = ref_box_mean(guide[i] * guide[j], r) - means[i] * means[j]
+            sigma[..., i, j] = window_mean(half[i] * half[j]) - means[i] * means[j]
     reg = sigma + eps * np.eye(3)
     full = [a.astype(np.float64) for a in (y, cb, cr)]
     outs = []
     for t in (1, 2):
         a = np.linalg.solve(reg, sigma[..., :, t][..., None])[..., 0]
         b = means[t] - sum(a[..., i] * means[i] for i in range(3))
-        coef = [ref_upsample(ref_box_mean(a[..., i], r), h, w) for i in range(3)]
-        outs.append(sum(coef[i] * full[i] for i in range(3))
-                    + ref_upsample(ref_box_mean(b, r), h, w))
+        outs.append(sum(smooth(a[..., i]) * full[i] for i in range(3)) + smooth(b))
     return outs
 
 
@@ -336,17 +388,19 @@ def test_denoise_luma_strength_zero_is_identity():
     np.testing.assert_array_equal(luma(noisy, 0.0, 4), noisy)
 
 
-def test_denoise_small_strength_is_nearly_identity():
+@pytest.mark.parametrize("chroma_radius", [2, 4, 8])
+def test_denoise_small_strength_is_nearly_identity(chroma_radius):
     _, noisy = step_image(40, 50)
     assert np.abs(luma(noisy, 0.01, 4) - noisy).max() < 2e-3
     cb = (0.05 * np.random.default_rng(0).standard_normal(noisy.shape)).astype(F32)
     cr = (-0.7 * cb).astype(F32) + F32(0.01)
-    cb_o, cr_o = chroma(noisy, cb, cr, 0.01, 4)
+    cb_o, cr_o = chroma(noisy, cb, cr, 0.01, chroma_radius)
     assert np.abs(cb_o - cb).max() < 5e-3 and np.abs(cr_o - cr).max() < 5e-3
 
 
 @pytest.mark.parametrize("shape,radius", [((40, 56), 1), ((37, 51), 4), ((33, 45), 8),
-                                          ((36, 50), 3), ((41, 64), 6)])
+                                          ((36, 50), 3), ((41, 64), 6), ((44, 60), 4),
+                                          ((38, 54), 5), ((39, 63), 7), ((42, 46), 8)])
 def test_denoise_chroma_matches_reference(shape, radius):
     rng = np.random.default_rng(radius)
     rgb = np.clip(0.5 + 0.15 * rng.standard_normal(shape + (3,)), 0, 1).astype(F32)
@@ -367,7 +421,7 @@ def blotchy_chroma(h, w, seed, amp=0.04):
     return big.astype(F32)
 
 
-@pytest.mark.parametrize("radius", [4, 8])
+@pytest.mark.parametrize("radius", [4, 6, 8])
 def test_denoise_chroma_removes_blotches_and_keeps_edges(radius):
     h, w = 96, 128
     _, y = step_image(h, w, 0.3, 0.7, noise=0.01, seed=7)
@@ -383,6 +437,23 @@ def test_denoise_chroma_removes_blotches_and_keeps_edges(radius):
         assert (got - clean)[flat].std() <= (noisy - clean)[flat].std() / 2
     assert edge_width(cb_o[:, 32:80]) <= edge_width(cb[:, 32:80]) + 1
     assert edge_width(cr_o[:, 72:120]) <= edge_width(cr[:, 72:120]) + 1
+
+
+@pytest.mark.parametrize("radius", [2, 4, 6, 8])
+def test_denoise_chroma_keeps_edges_at_every_grid_phase(radius):
+    """An isoluminant chroma step stays sharp wherever it falls on the fit grid (2 or 4 px):
+    a coarse fit must not smear it when it lies between or on block boundaries."""
+    h, w = 64, 96
+    for off in range(4):
+        col = 48 + off
+        y = (0.5 + 0.01 * np.random.default_rng(off).standard_normal((h, w))).astype(F32)
+        cr_clean = np.where(np.arange(w) < col, 0.0, 0.5) * np.ones((h, 1))
+        noise = blotchy_chroma(h, w, seed=20 + off, amp=0.03)
+        cb = noise[0].astype(F32)
+        cr = (cr_clean + noise[1]).astype(F32)
+        _, cr_o = chroma(y, cb, cr, 1.0, radius)
+        near = (slice(None), slice(col - 24, col + 24))
+        assert edge_width(cr_o[near]) <= edge_width(cr[near]) + 1, off
 
 
 def test_denoise_chroma_strength_zero_is_identity():
