@@ -50,7 +50,7 @@ from app.isp.views import Geometry, View, resolve
 # Full-frame renders run raw -> demosaic -> encode in bands of this many rows (even, so every
 # band keeps the CFA phase), overlapping by a margin that covers every demosaic footprint
 # (RCD reads 14 rows out).
-BAND_ROWS = 128
+BAND_ROWS = 256
 BAND_MARGIN = 16
 
 TAPS = ("mosaic", "raw", "demosaic", "linear", "denoise", "tone", "final")
