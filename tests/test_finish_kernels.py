@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import test_detail_kernels as ref
+import test_plane_kernels as ref
 from app.isp.kernels.encode import encode_for_nr
 from app.isp.kernels.finish import finish
 

@@ -39,7 +39,7 @@ from app.capture import Capture, cfa_channels
 from app.isp import prepare
 from app.isp.kernels import colour as colour_kernels
 from app.isp.kernels import demosaic as demosaic_kernels
-from app.isp.kernels import detail
+from app.isp.kernels import denoise_chroma, denoise_luma
 from app.isp.kernels import encode as encode_kernels
 from app.isp.kernels import finish as finish_kernels
 from app.isp.kernels import mosaic as mosaic_kernels
@@ -246,13 +246,13 @@ def _run_denoise(pipe: Pipeline, geometry: Geometry, ycc, params: IspParams):
     y, cb, cr = ycc
     if nr.luma_strength > 0:
         y_out = pipe._buffer("denoise.y", y.shape)
-        detail.denoise_luma(y, np.float32(nr.luma_strength), nr.luma_radius, y_out)
+        denoise_luma.denoise_luma(y, np.float32(nr.luma_strength), nr.luma_radius, y_out)
     else:
         y_out = y
     if nr.chroma_strength > 0:
         cb_out = pipe._buffer("denoise.cb", y.shape)
         cr_out = pipe._buffer("denoise.cr", y.shape)
-        detail.denoise_chroma(y, cb, cr, np.float32(nr.chroma_strength), nr.chroma_radius,
+        denoise_chroma.denoise_chroma(y, cb, cr, np.float32(nr.chroma_strength), nr.chroma_radius,
                               cb_out, cr_out)
     else:
         cb_out, cr_out = cb, cr
@@ -262,7 +262,7 @@ def _run_denoise(pipe: Pipeline, geometry: Geometry, ycc, params: IspParams):
 def _tone_lut(params: IspParams) -> np.ndarray:
     # The LUT is indexed by encoded (square-root) values: a small table that stays in L1 and
     # is finest where display transfers bend.
-    return response(params.tone, detail.tone_lut_inputs()).astype(np.float32)
+    return response(params.tone, finish_kernels.tone_lut_inputs()).astype(np.float32)
 
 
 def _finish(pipe: Pipeline, ycc, params: IspParams, out, *, neutral: bool):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.isp.kernels import detail
+from app.isp.kernels.ycc import ycc_to_rgb
 from app.isp.tone import srgb_encode
 
 # The stage taps a viewer offers, with the names a tuner knows them by.
@@ -26,7 +26,7 @@ def to_display(tap: str, data, white_level: float = 65535.0) -> np.ndarray:
     """(H, W, 3) uint8 for any tap's data as returned by `Pipeline.render(tap=...)`."""
     if isinstance(data, tuple):  # Y'CbCr planes
         out = np.empty(data[0].shape + (3,), np.uint8)
-        detail.ycc_to_rgb(np.ascontiguousarray(data[0]), np.ascontiguousarray(data[1]),
+        ycc_to_rgb(np.ascontiguousarray(data[0]), np.ascontiguousarray(data[1]),
                           np.ascontiguousarray(data[2]), out)
         return out
     if data.dtype == np.uint8:

@@ -8,14 +8,14 @@ tone curve: a tone edit re-runs only the finishing kernel, never the filters. Th
 written out on the render path (the "linear" tap computes it on request).
 
 Decoding (finish.py) squares the encoded R'G'B' implicitly: the tone LUT is sampled on a
-uniform grid of encoded values, i.e. at linear x = (i/(N-1))**2 (detail.tone_lut_inputs).
+uniform grid of encoded values, i.e. at linear x = (i/(N-1))**2 (finish.tone_lut_inputs).
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
 
-from app.isp.kernels.detail import _KB, _KG, _KR, _TO_CB, _TO_CR
+from app.isp.kernels.ycc import _KB, _KG, _KR, _TO_CB, _TO_CR
 
 _F = np.float32
 _ZERO = _F(0.0)

@@ -15,16 +15,29 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from app.isp.kernels.detail import (
-    _B_FROM_CB, _G_FROM_CB, _G_FROM_CR, _JIT, _KB, _KG, _KR, _NSTRIPS, _PJIT, _R_FROM_CR,
-    _TO_CB, _TO_CR, _check_planes, _chroma_matrix, _gaussian_taps, _quant_params, _sharpen_row,
-    _store_rgb)
+from app.isp.kernels.rows import _JIT, _NSTRIPS, _PJIT
+from app.isp.kernels.sharpen import _gaussian_taps, _sharpen_row
+from app.isp.kernels.ycc import (_B_FROM_CB, _G_FROM_CB, _G_FROM_CR, _KB, _KG, _KR, _R_FROM_CR,
+                                 _TO_CB, _TO_CR, _check_planes, _chroma_matrix, _quant_params,
+                                 _store_rgb)
 
 _F = np.float32
 _ZERO = _F(0.0)
 _ONE = _F(1.0)
 # Pixels per chunk of the tone step: its index, fraction and pair buffers then stay in L1.
 _CHUNK = 256
+# Entries of the tone LUT the pipeline should build (see tone_lut_inputs): its (value, slope)
+# pairs take 8 KB, so the scalar table reads the tone step is bound by hit L1.
+TONE_LUT_SIZE = 1024
+
+
+def tone_lut_inputs(n: int | None = None) -> np.ndarray:
+    """Linear inputs (float64) at which to sample the tone response for `finish`'s LUT:
+    x_i = (i/(n-1))**2, i.e. a uniform grid of encoded (square-root) values; n = TONE_LUT_SIZE
+    by default. The grid is finest where display transfers bend (the shadows), so 1024 entries
+    are more accurate than an 8192-entry uniform table in linear values."""
+    u = np.linspace(0.0, 1.0, TONE_LUT_SIZE if n is None else int(n))
+    return u * u
 _RC = _F(_R_FROM_CR)
 _GB = _F(_G_FROM_CB)
 _GR = _F(_G_FROM_CR)
@@ -114,8 +127,12 @@ def finish(y, cb, cr, lut, sharpen_on, sigma, strength, threshold, limit, satura
     y, cb, cr: HxW float32 in the noise-reduction encoding. lut: float32[N >= 2], the display
     value at encoded input i/(N-1) (linear (i/(N-1))**2), read with linear interpolation after
     clamping to [0, 1]. Sharpening (sigma, strength, threshold, limit) and colour (saturation,
-    hue_degrees) are as in detail.sharpen_finish; it applies to the toned luma. out: HxWx3
-    uint8 / uint16 / float32, clamped to the type's range ([0, 1] for float32).
+    hue_degrees) follow sharpen._sharpen_row and ycc._chroma_matrix: sigma is the Gaussian std
+    in pixels (taps to 3 sigma), strength the gain of the detail added back, threshold a soft
+    threshold below which detail is left alone, limit the largest change of a pixel's luma;
+    saturation scales (Cb, Cr), hue_degrees turns them counter-clockwise. Sharpening applies
+    to the toned luma. out: HxWx3 uint8 / uint16 / float32, clamped to the type's range
+    ([0, 1] for float32) and rounded to nearest for integers.
     """
     h, w = y.shape
     _check_planes(y, cb, cr, out)

@@ -1,4 +1,5 @@
-"""Late-stage kernels (tone, denoise, sharpen/finish) against small pure-numpy references.
+"""Y'CbCr plane kernels (encode, tone + sharpen + colour in `finish`, luma and chroma noise
+reduction) against small pure-numpy references.
 
 The references are written for clarity (float64, whole-plane numpy), not speed; the kernels
 must agree with them and show the intended behaviour on synthetic edges and noise.
@@ -10,7 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from app.isp.kernels import detail
+from app.isp.kernels import denoise_chroma, denoise_luma, finish as finish_kernels, sharpen, ycc
+from app.isp.kernels.encode import encode_for_nr
 
 F32 = np.float32
 KR, KB = 0.2126, 0.0722
@@ -50,7 +52,7 @@ def ref_box_mean(a, r):
 
 
 def ref_guided_luma(y, strength, radius):
-    eps = (detail.LUMA_EDGE_STOP * strength) ** 2
+    eps = (denoise_luma.LUMA_EDGE_STOP * strength) ** 2
     i = y.astype(np.float64)
     m = ref_box_mean(i, radius)
     var = np.maximum(ref_box_mean(i * i, radius) - m * m, 0)
@@ -115,7 +117,7 @@ def ref_guided_chroma(y, cb, cr, strength, radius):
     averaged over the 2q x 2q blocks around each block corner (q = 1 up to radius 6, then
     2) and upsampled 4x from the corners.
     """
-    eps = (detail.CHROMA_EDGE_STOP * strength) ** 2
+    eps = (denoise_chroma.CHROMA_EDGE_STOP * strength) ** 2
     h, w = y.shape
     if radius >= 4:
         r = 1 if radius == 4 else 2
@@ -154,7 +156,7 @@ def ref_guided_chroma(y, cb, cr, strength, radius):
 
 
 def ref_gaussian_blur(y, sigma):
-    k = min(max(math.ceil(3 * sigma), 1), detail.MAX_SHARPEN_TAPS)
+    k = min(max(math.ceil(3 * sigma), 1), sharpen.MAX_SHARPEN_TAPS)
     x = np.arange(-k, k + 1)
     taps = np.exp(-0.5 * (x / sigma) ** 2)
     taps /= taps.sum()
@@ -186,32 +188,36 @@ def planes(h, w):
 
 
 def to_ycc(rgb):
-    """Y'CbCr planes of display-encoded RGB through the kernel (identity LUT)."""
+    """Y'CbCr planes of encoded R'G'B' (clipped to [0, 1]) through the encode kernel, which
+    takes linear values: it is given their squares."""
     h, w = rgb.shape[:2]
     y, cb, cr = planes(h, w)
-    detail.tone_to_ycc(np.ascontiguousarray(rgb, F32), np.linspace(0, 1, 4096, dtype=F32),
-                       y, cb, cr)
+    linear = np.square(np.clip(rgb.astype(np.float64), 0, 1)).astype(F32)
+    encode_for_nr(np.ascontiguousarray(linear), np.eye(3, dtype=F32), y, cb, cr)
     return y, cb, cr
 
 
+IDENTITY_LUT = np.linspace(0, 1, 4096, dtype=F32)  # in encoded values: tone changes nothing
+
+
 def finish(y, cb, cr, dtype=np.uint8, sharpen_on=False, sigma=1.0, strength=0.0,
-           threshold=0.0, limit=1.0, saturation=1.0, hue=0.0):
-    out = np.zeros(y.shape + (3,), dtype)
-    detail.sharpen_finish(y, cb, cr, sharpen_on, F32(sigma), F32(strength), F32(threshold),
+           threshold=0.0, limit=1.0, saturation=1.0, hue=0.0, lut=IDENTITY_LUT):
+    out = np.full(y.shape + (3,), np.nan if dtype == F32 else 0, dtype)
+    finish_kernels.finish(y, cb, cr, lut, sharpen_on, F32(sigma), F32(strength), F32(threshold),
                           F32(limit), F32(saturation), F32(hue), out)
     return out
 
 
 def luma(y, strength, radius):
     out = np.full_like(y, np.nan)
-    detail.denoise_luma(y, F32(strength), radius, out)
+    denoise_luma.denoise_luma(y, F32(strength), radius, out)
     return out
 
 
 def chroma(y, cb, cr, strength, radius):
     cb_out = np.full_like(cb, np.nan)
     cr_out = np.full_like(cr, np.nan)
-    detail.denoise_chroma(y, cb, cr, F32(strength), radius, cb_out, cr_out)
+    denoise_chroma.denoise_chroma(y, cb, cr, F32(strength), radius, cb_out, cr_out)
     return cb_out, cr_out
 
 
@@ -236,35 +242,36 @@ def edge_width(img, lo=0.1, hi=0.9):
 
 # ----------------------------------------------------------------------------- tone / colour
 
-@pytest.mark.parametrize("size", [17, 4096, 8192])
+@pytest.mark.parametrize("size", [2, 17, 1024, 8192])
 def test_tone_lut_interpolation_matches_numpy(size):
+    """The LUT is read on a uniform grid of encoded values, interpolated, after a clip."""
     rng = np.random.default_rng(size)
-    rgb = rng.uniform(-0.2, 1.3, (19, 23, 3)).astype(F32)
-    rgb[0, 0] = (np.nan, np.inf, -np.inf)
-    lut = (np.linspace(0, 1, size) ** (1 / 2.4)).astype(F32)
-    y, cb, cr = planes(19, 23)
-    detail.tone_to_ycc(rgb, lut, y, cb, cr)
-    ry, rcb, rcr = ref_rgb_to_ycc(ref_tone(rgb, lut))
-    for got, want in ((y, ry), (cb, rcb), (cr, rcr)):
-        np.testing.assert_allclose(got, want, atol=2e-6)
+    rgb = rng.uniform(-0.2, 1.3, (19, 23, 3))
+    y, cb, cr = (a.astype(F32) for a in ref_rgb_to_ycc(rgb))
+    y[0, 0] = np.nan
+    lut = (np.linspace(0, 1, size) ** 1.2).astype(F32)
+    got = finish(y, cb, cr, F32, lut=lut)
+    encoded = ref_ycc_to_rgb(y, cb, cr)
+    want = np.clip(ref_tone(encoded, lut), 0, 1)
+    want[0, 0] = lut[0]  # a NaN pixel reads the LUT at 0
+    np.testing.assert_allclose(got, want, atol=3e-6)
 
 
-@pytest.mark.parametrize("size", [2, 17, 1024, detail.TONE_LUT_SIZE])
-def test_tone_sqrt_grid_lut_interpolation_matches_numpy(size):
-    """sqrt_grid=True: lut[i] sits at x = (i/(N-1))**2 and is interpolated in sqrt(x)."""
+@pytest.mark.parametrize("size", [2, 17, finish_kernels.TONE_LUT_SIZE])
+def test_encode_then_tone_interpolates_in_the_square_root_of_linear(size):
+    """lut[i] sits at linear x = (i/(N-1))**2 (tone_lut_inputs) and is interpolated in sqrt(x)."""
     rng = np.random.default_rng(100 + size)
     rgb = rng.uniform(-0.2, 1.3, (21, 19, 3)).astype(F32)
     rgb[:, :3] = rng.uniform(0, 1e-4, (21, 3, 3))  # deep shadows, where the grid is densest
-    rgb[0, 0] = (np.nan, np.inf, -np.inf)
-    grid = detail.tone_lut_inputs(size)
+    grid = finish_kernels.tone_lut_inputs(size)
     assert grid[0] == 0.0 and grid[-1] == 1.0 and grid.size == size
     lut = (grid ** (1 / 2.2)).astype(F32)
     y, cb, cr = planes(21, 19)
-    detail.tone_to_ycc(rgb, lut, y, cb, cr, True)
-    x = np.clip(np.nan_to_num(rgb.astype(np.float64), nan=0.0), 0, 1)
-    toned = np.interp(np.sqrt(x), np.linspace(0, 1, size), lut.astype(np.float64))
-    for got, want in zip((y, cb, cr), ref_rgb_to_ycc(toned)):
-        np.testing.assert_allclose(got, want, atol=2e-6)
+    encode_for_nr(rgb, np.eye(3, dtype=F32), y, cb, cr)
+    got = finish(y, cb, cr, F32, lut=lut)
+    x = np.clip(rgb.astype(np.float64), 0, 1)
+    want = np.interp(np.sqrt(x), np.linspace(0, 1, size), lut.astype(np.float64))
+    np.testing.assert_allclose(got, want, atol=3e-6)
 
 
 @pytest.mark.parametrize("tone", [
@@ -273,19 +280,20 @@ def test_tone_sqrt_grid_lut_interpolation_matches_numpy(size):
     dict(transfer="srgb", curve=((0, 0), (0.25, 0.15), (0.75, 0.85), (1, 1))),
     dict(transfer="linear", curve=((0, 0), (0.4, 0.1), (0.6, 0.9), (1, 1)))])
 def test_tone_lut_size_for_the_pipeline_is_accurate(tone):
-    """A TONE_LUT_SIZE square-root-grid LUT from the pipeline's tone response stays within
-    0.02 % of full scale of the exact response (16-bit export) from linear 1e-6 up, and
+    """Through encode and finish, a TONE_LUT_SIZE LUT from the pipeline's tone response stays
+    within 0.02 % of full scale of the exact response (16-bit export) from linear 1e-6 up, and
     within half an 8-bit step everywhere (a pure gamma's slope is unbounded at 0)."""
     from app.isp.stages import Tone
     from app.isp.tone import response
     params = Tone(**tone)
-    lut = response(params, detail.tone_lut_inputs()).astype(F32)
+    lut = response(params, finish_kernels.tone_lut_inputs()).astype(F32)
     x = np.concatenate([np.linspace(0, 1, 200_001), np.geomspace(1e-9, 1e-2, 20_001)])
     x = x.astype(F32)
     grey = np.ascontiguousarray(np.repeat(x[:, None], 3, axis=1).reshape(1, -1, 3))
     y, cb, cr = planes(1, x.size)
-    detail.tone_to_ycc(grey, lut, y, cb, cr, True)
-    err = np.abs(y[0].astype(np.float64) - response(params, x.astype(np.float64)))
+    encode_for_nr(grey, np.eye(3, dtype=F32), y, cb, cr)
+    out = finish(y, cb, cr, F32, lut=lut)
+    err = np.abs(out[0, :, 1].astype(np.float64) - response(params, x.astype(np.float64)))
     assert err.max() < 0.5 / 255
     assert err[x >= 1e-6].max() < 2e-4
 
@@ -298,7 +306,7 @@ def test_ycc_round_trip_is_exact():
     np.testing.assert_allclose(cb, rcb, atol=1e-6)
     np.testing.assert_allclose(cr, rcr, atol=1e-6)
     back = np.empty_like(rgb)
-    detail.ycc_to_rgb(y, cb, cr, back)
+    ycc.ycc_to_rgb(y, cb, cr, back)
     np.testing.assert_allclose(back, rgb, atol=1e-5)
     np.testing.assert_allclose(finish(y, cb, cr, F32), rgb, atol=1e-5)
 
@@ -311,7 +319,7 @@ def test_finish_identity_through_integer_output(dtype):
     want = np.round(rgb.astype(np.float64) * top)
     assert np.abs(finish(y, cb, cr, dtype).astype(np.int64) - want).max() <= 1
     shown = np.empty(rgb.shape, dtype)
-    detail.ycc_to_rgb(y, cb, cr, shown)
+    ycc.ycc_to_rgb(y, cb, cr, shown)
     assert np.abs(shown.astype(np.int64) - want).max() <= 1
 
 
@@ -503,9 +511,7 @@ def test_odd_shapes_fill_every_pixel_without_nan(shape):
         want_cb, _ = ref_guided_chroma(y, cb, cr, 0.8, radius)
         np.testing.assert_allclose(cb2, want_cb, atol=1e-4)
         np.testing.assert_allclose(y2, ref_guided_luma(y, 0.8, radius), atol=3e-5)
-    out = np.full(shape + (3,), np.nan, F32)
-    detail.sharpen_finish(y, cb, cr, True, F32(4.0), F32(1.0), F32(0.0), F32(0.2), F32(1.0),
-                          F32(0.0), out)
+    out = finish(y, cb, cr, F32, True, 4.0, 1.0, 0.0, 0.2, 1.0, 0.0)
     assert np.isfinite(out).all()
     want = ref_finish(y, cb, cr, True, 4.0, 1.0, 0.0, 0.2, 1.0, 0.0, F32)
     np.testing.assert_allclose(out, want, atol=2e-5)
@@ -524,9 +530,7 @@ def test_tiny_planes_match_references(shape):
         np.testing.assert_allclose(cr2, want_cr, atol=1e-5)
         np.testing.assert_allclose(luma(y, 0.8, radius), ref_guided_luma(y, 0.8, radius),
                                    atol=1e-5)
-    out = np.full(shape + (3,), np.nan, F32)
-    detail.sharpen_finish(y, cb, cr, True, F32(2.0), F32(1.0), F32(0.0), F32(0.2), F32(1.0),
-                          F32(0.0), out)
+    out = finish(y, cb, cr, F32, True, 2.0, 1.0, 0.0, 0.2, 1.0, 0.0)
     np.testing.assert_allclose(out, ref_finish(y, cb, cr, True, 2.0, 1.0, 0.0, 0.2, 1.0, 0.0,
                                                F32), atol=2e-5)
 
