@@ -8,7 +8,7 @@ is not moved by a refresh: the drag owns it until release.
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolTip, QVBoxLayout, QWidget
 
 from superqt import QToggleSwitch
@@ -262,11 +262,19 @@ class ChoiceEditor(ParamEditor):
                  self.reset)]
 
 
+def on_off_switch(parent: QWidget) -> QToggleSwitch:
+    """A switch whose on state reads at a glance: a muted blue groove, dark grey when off
+    (the palette's grey highlight made on look dimmer than off)."""
+    switch = QToggleSwitch(parent)
+    switch.onColor = QColor("#4f7cb3")
+    switch.offColor = QColor("#4a4a4a")
+    return switch
+
+
 class BoolEditor(ParamEditor):
     def __init__(self, binding: ParamBinding, parent: QWidget | None = None):
         super().__init__(binding, parent)
-        self.switch = QToggleSwitch(self)
-        self.switch.onColor = self.palette().color(self.palette().ColorRole.Highlight)
+        self.switch = on_off_switch(self)
         self.switch.setToolTip(self.tip)
         row = _row(self.label, self.switch, stretch_index=-1)
         row.addStretch(1)

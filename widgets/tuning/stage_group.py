@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QToolButton, QToolTip, QWidget
-from superqt import QCollapsible, QToggleSwitch
+from superqt import QCollapsible
 
 from widgets.tuning import declared
 from widgets.tuning.binding import ParamBinding, error_text
-from widgets.tuning.controls import ParamEditor
+from widgets.tuning.controls import ParamEditor, on_off_switch
 
 ANIMATION_MS = 120
 CHANGED_MARK = " •"
@@ -58,8 +58,7 @@ class StageGroup(QCollapsible):
         font = button.font()
         font.setBold(True)
         button.setFont(font)
-        self.switch = QToggleSwitch(self)
-        self.switch.onColor = self.palette().color(self.palette().ColorRole.Highlight)
+        self.switch = on_off_switch(self)
         self.switch.setToolTip(f"Run {self.title.lower()} (off: its input passes through).")
         self.switch.toggled.connect(self.enabled_binding.commit)
         self.reset_button = QToolButton(self)
