@@ -46,3 +46,28 @@ def test_lens_shading_grids_flatten_a_simulated_flat_field():
         after = flat[core][p // 2::2, p % 2::2]
         assert before.std() / before.mean() > 0.05          # real vignetting to correct
         assert after.std() / after.mean() < 0.01             # flat after correction
+
+
+def test_noise_reduction_works_evenly_across_brightness_in_its_encoding():
+    """A noisy grey wedge from the virtual camera (ISO 1600, shot + read noise): in the
+    square-root encoding the noise reduction sees about the same noise on every lit step
+    (shot noise dominates), so one edge-stop smooths bright and dark steps alike."""
+    from app.simulate import Shot, simulate
+    capture = simulate(Shot(scene="greysteps", width=640, height=480, iso=1600, seed=3)).capture
+    params = IspParams().with_stage("sharpen", enabled=False)
+    pipe = Pipeline(capture)
+    linear = pipe.render(params, tap="linear")[..., 1].copy()
+    noisy = [p.copy() for p in pipe.render(params.with_stage("denoise", enabled=False), tap="denoise")]
+    smooth = pipe.render(params, tap="denoise")
+    edges = np.linspace(52, 588, 11).astype(int)  # the wedge's upper row of ten steps
+    patches = [(slice(135, 225), slice(a + 10, b - 10)) for a, b in zip(edges, edges[1:])]
+    means = np.array([linear[p].mean() for p in patches])
+    linear_std = np.array([linear[p].std() for p in patches])
+    encoded_std = np.array([noisy[0][p].std() for p in patches])
+    luma_gain = encoded_std / np.array([smooth[0][p].std() for p in patches])
+    chroma_gain = np.array([noisy[1][p].std() / smooth[1][p].std() for p in patches])
+    assert means.max() / means.min() > 6  # the steps span almost three stops
+    assert linear_std.max() / linear_std.min() > 2.5  # shot noise grows with the signal...
+    assert encoded_std.max() / encoded_std.min() < 1.15  # ...and the square root evens it out
+    assert luma_gain.min() > 1.4 and luma_gain.max() / luma_gain.min() < 1.3
+    assert chroma_gain.min() > 2.5
