@@ -65,7 +65,7 @@ class ParamEditor(QWidget):
     def _profile_changed(self) -> None:
         """Refresh when this editor's stage changed (undo, redo, another widget, a file)."""
         values = self.binding.stage_values()
-        if values != self._seen:
+        if values is not self._seen and values != self._seen:
             self._seen = values
             self.refresh()
 

@@ -89,9 +89,19 @@ class StageGroup(QCollapsible):
 
     # ----- state ---------------------------------------------------------------------------
     def refresh(self) -> None:
-        values = getattr(self.session.profile.stages, self.stage)
-        with QSignalBlocker(self.switch):
-            self.switch.setChecked(bool(getattr(values, declared.ENABLED)))
+        profile = self.session.profile
+        values = getattr(profile.stages, self.stage)
+        # Profiles are frozen and an edit copies only what it changes, so an identical stage
+        # and tables mean nothing to redo (a drag refreshes every group at every step).
+        seen = (values, *(getattr(getattr(profile, t.section), t.field) for _, t in self.table_buttons))
+        prev = getattr(self, "_seen", None)
+        if prev is not None and all(a is b for a, b in zip(seen, prev)):
+            return
+        self._seen = seen
+        enabled = bool(getattr(values, declared.ENABLED))
+        if self.switch.isChecked() != enabled:  # setting it anyway restarts the switch's animation
+            with QSignalBlocker(self.switch):
+                self.switch.setChecked(enabled)
         for editor in self.editors.values():   # the editors refresh themselves
             editor.setEnabled(self.switch.isChecked())
         changed = any(not e.binding.is_default() for e in self.editors.values())
