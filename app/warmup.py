@@ -49,14 +49,13 @@ def warm_kernels(log=None) -> float:
     pipe.render(params, out_dtype=np.uint16)
     for tap in TAPS:
         to_display(tap, pipe.render(params, tap=tap), capture.white_level)
+    if log:
+        log("  compiling: display conversion, scopes (histogram, waveform)")
+    from app import analysis
     from app.isp.kernels.colour import to_bgrx
     final = pipe.render(params)
     for image in (final, final[10:50, 20:70]):  # whole frames and region crops (strided)
         to_bgrx(image, np.empty(image.shape[:2] + (4,), np.uint8))
-    if log:
-        log("  compiling: scopes (histogram, waveform)")
-    from app import analysis
-    final = pipe.render(params)
     analysis.waveform_image(analysis.waveform(final, parade=True))
     analysis.waveform_image(analysis.waveform(final, parade=False))
     analysis.histogram(final)

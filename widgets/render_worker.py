@@ -14,7 +14,7 @@ timings; the scopes (histogram, waveform) and the ROI statistics are computed he
 the GUI thread. Display buffers are pooled: a fresh 6 MB array per frame costs more in page
 faults than the whole late-stage render.
 
-Sides: "A" is the current tuning, "B" the snapshot (A/B comparison), "before" the reference of
+Sides: "A" is the current tuning, "B" the reference (A/B comparison), "before" the reference of
 the before/after split. Layers: "base" is the fitted preview of the whole frame, "detail" the
 full-resolution region shown at 1:1 and beyond.
 """

@@ -8,10 +8,11 @@ What is rendered follows what is on screen:
 - from 100 % on, the visible area (plus a margin, so small pans need no render) is rendered at
   full resolution (`View.region`) over the preview, which stays underneath while panning.
 
-The reference image (the "before" of the split and the "B" of A/B) is the session's snapshot
-when one was taken (View > Take snapshot, Ctrl+B), otherwise the shipped neutral profile (the
-stages' defaults): "what did my tuning do" against either the last state the tuner chose to
-keep, or against no tuning at all. The labels on the image say which.
+The reference image (the "before" of the split and the "B" of A/B) is the session's reference:
+a snapshot of the tuning (Snapshot, Ctrl+B) or another profile (Profile > Compare with
+profile), otherwise the shipped neutral profile (the stages' defaults): "what did my tuning
+do" against the last state the tuner chose to keep, another tuning, or no tuning at all. The
+labels on the image say which.
 
 The viewer builds jobs for the render worker and shows its results; it computes nothing itself.
 """

@@ -2,7 +2,7 @@
 
 The curve is interpolated with a monotone cubic (Fritsch-Carlson), so a tuner's S-curve never
 overshoots or reverses between points. Built in float64 once per parameter change (microseconds
-for the kernels' small LUT, `app.isp.kernels.detail.tone_lut_inputs`); the kernels only ever
+for the kernels' small LUT, `app.isp.kernels.finish.tone_lut_inputs`); the kernels only ever
 see a float32 LUT.
 """
 from __future__ import annotations

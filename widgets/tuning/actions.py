@@ -155,32 +155,36 @@ class ProfileActions(QObject):
         self.status.emit("New profile")
         return True
 
+    def _load(self, title: str, path: Path | None):
+        """(path, profile) from `path` or a file dialog; None when cancelled or unreadable."""
+        path = path or dialogs.ask_path(self.window, "open", title, self._start(None), PROFILE_FILTER)
+        if path is None:
+            return None
+        try:
+            return Path(path), load_profile(path)
+        except (CamtuneError, OSError) as err:
+            self._fail("Cannot open the profile", err)
+            return None
+
     def open(self, path: Path | None = None) -> bool:
         if not self.maybe_save():
             return False
-        path = path or dialogs.ask_path(self.window, "open", "Open profile", self._start(None), PROFILE_FILTER)
-        if path is None:
+        loaded = self._load("Open profile", path)
+        if loaded is None:
             return False
-        try:
-            profile = load_profile(path)
-        except (CamtuneError, OSError) as err:
-            return self._fail("Cannot open the profile", err)
-        self.session.replace_document(profile, Path(path))
-        self.status.emit(f"Opened {Path(path).name}")
+        path, profile = loaded
+        self.session.replace_document(profile, path)
+        self.status.emit(f"Opened {path.name}")
         return True
 
     def compare_with(self, path: Path | None = None) -> bool:
         """Load a profile as the comparison reference; the tuned profile is not touched."""
-        path = path or dialogs.ask_path(self.window, "open", "Compare with profile", self._start(None),
-                                        PROFILE_FILTER)
-        if path is None:
+        loaded = self._load("Compare with profile", path)
+        if loaded is None:
             return False
-        try:
-            profile = load_profile(path)
-        except (CamtuneError, OSError) as err:
-            return self._fail("Cannot open the profile", err)
-        self.session.set_reference(profile, Path(path).name)
-        self.status.emit(f"Comparing with {Path(path).name}")
+        path, profile = loaded
+        self.session.set_reference(profile, path.name)
+        self.status.emit(f"Comparing with {path.name}")
         return True
 
     def save(self) -> bool:

@@ -27,6 +27,7 @@ class StageGroup(QCollapsible):
         super().__init__(declared.stage_label(stage), parent, expandedIcon="▾", collapsedIcon="▸")
         self.session = session
         self.stage = stage
+        self._seen: tuple | None = None  # the stage and tables last shown (see refresh)
         self.title = declared.stage_label(stage)
         self.setDuration(ANIMATION_MS)
         specs = declared.stage_specs(stage)
@@ -94,8 +95,7 @@ class StageGroup(QCollapsible):
         # Profiles are frozen and an edit copies only what it changes, so an identical stage
         # and tables mean nothing to redo (a drag refreshes every group at every step).
         seen = (values, *(getattr(getattr(profile, t.section), t.field) for _, t in self.table_buttons))
-        prev = getattr(self, "_seen", None)
-        if prev is not None and all(a is b for a, b in zip(seen, prev)):
+        if self._seen is not None and all(a is b for a, b in zip(seen, self._seen)):
             return
         self._seen = seen
         enabled = bool(getattr(values, declared.ENABLED))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from app.isp.kernels.rows import _PJIT
 from app.isp.kernels.ycc import _KB, _KG, _KR, _TO_CB, _TO_CR
 
 _F = np.float32
@@ -22,8 +23,7 @@ _ZERO = _F(0.0)
 _ONE = _F(1.0)
 
 
-@njit(cache=True, nogil=True, parallel=True, fastmath={"nsz", "arcp", "contract", "afn", "reassoc"},
-      error_model="numpy")
+@njit(**_PJIT)
 def encode_for_nr(rgb, matrix, y, cb, cr):
     """y, cb, cr (HxW float32) = Y'CbCr of sqrt(clip(matrix @ rgb, 0, 1)) per pixel.
 
