@@ -23,6 +23,7 @@ import numpy as np
 from numba import njit
 
 from app.capture import Capture
+from app.isp.kernels.planes import decode
 
 LUMA_WEIGHTS = (0.2126, 0.7152, 0.0722)  # Rec. 709, applied to encoded values (video luma Y')
 LEVELS = 256
@@ -256,8 +257,9 @@ def image_sample(image, image_rect, x: float, y: float) -> tuple[float, ...] | N
     row = int(math.floor((y - iy) * h / ih))
     if not (0 <= col < w and 0 <= row < h):
         return None
-    if isinstance(image, tuple):
-        return tuple(float(p[row, col]) for p in image)
+    if isinstance(image, tuple):  # stored planes: decoded to Y', Cb, Cr values
+        return tuple(float(decode(p[row:row + 1, col], chroma=i > 0)[0])
+                     for i, p in enumerate(image))
     value = image[row, col]
     return tuple(float(v) for v in np.atleast_1d(value))
 

@@ -4,8 +4,9 @@ A node runs one kernel (or a fused pair) for one or more consecutive stages:
 
     raw       black_level, dpc, lsc, wb   uint16 mosaic -> float32 mosaic (normalised, balanced)
     demosaic  demosaic                    -> float32 camera RGB (H, W, 3)
-    encode    ccm, exposure               -> Y'CbCr planes of sqrt-encoded linear sRGB
-    denoise   denoise                     -> Y'CbCr planes (same encoding)
+    encode    ccm, exposure               -> Y'CbCr planes of sqrt-encoded linear sRGB (uint16
+                                             codes, kernels/planes.py)
+    denoise   denoise                     -> Y'CbCr planes (same encoding and storage)
     final     tone, sharpen, colour       -> RGB uint8 / uint16
 
 Noise reduction works before the tone curve, in a square-root encoding that evens out shot
@@ -45,6 +46,7 @@ from app.isp.kernels import denoise_chroma, denoise_luma
 from app.isp.kernels import encode as encode_kernels
 from app.isp.kernels import finish as finish_kernels
 from app.isp.kernels import mosaic as mosaic_kernels
+from app.isp.kernels.planes import PLANE_DTYPE
 from app.isp.stages import IspParams
 from app.isp.tone import response
 from app.isp.views import Geometry, View, resolve
@@ -203,9 +205,9 @@ def _run_linear(pipe: Pipeline, geometry: Geometry, rgb, params: IspParams):
 
 def _run_encode(pipe: Pipeline, geometry: Geometry, rgb, params: IspParams):
     shape = rgb.shape[:2]
-    y = pipe._buffer("encode.y", shape)
-    cb = pipe._buffer("encode.cb", shape)
-    cr = pipe._buffer("encode.cr", shape)
+    y = pipe._buffer("encode.y", shape, PLANE_DTYPE)
+    cb = pipe._buffer("encode.cb", shape, PLANE_DTYPE)
+    cr = pipe._buffer("encode.cr", shape, PLANE_DTYPE)
     matrix = prepare.colour_matrix(pipe.capture, params, pipe._camera_to_srgb)
     encode_kernels.encode_for_nr(rgb, matrix, y, cb, cr)
     return y, cb, cr
@@ -225,7 +227,7 @@ def _run_banded(pipe: Pipeline, geometry: Geometry, _inp, params: IspParams):
     matrix = prepare.colour_matrix(cap, params, pipe._camera_to_srgb)
     stage = params.demosaic
     method = stage.method if stage.enabled else "none"
-    planes = tuple(pipe._buffer(f"encode.{c}", (h, w)) for c in ("y", "cb", "cr"))
+    planes = tuple(pipe._buffer(f"encode.{c}", (h, w), PLANE_DTYPE) for c in ("y", "cb", "cr"))
     rows = BAND_ROWS + 2 * BAND_MARGIN
     mosaic = pipe._buffer("banded.raw", (rows, w))
     rgb = pipe._buffer("banded.rgb", (rows, w, 3))
@@ -247,13 +249,13 @@ def _run_denoise(pipe: Pipeline, geometry: Geometry, ycc, params: IspParams):
         return ycc
     y, cb, cr = ycc
     if nr.luma_strength > 0:
-        y_out = pipe._buffer("denoise.y", y.shape)
+        y_out = pipe._buffer("denoise.y", y.shape, PLANE_DTYPE)
         denoise_luma.denoise_luma(y, np.float32(nr.luma_strength), nr.luma_radius, y_out)
     else:
         y_out = y
     if nr.chroma_strength > 0:
-        cb_out = pipe._buffer("denoise.cb", y.shape)
-        cr_out = pipe._buffer("denoise.cr", y.shape)
+        cb_out = pipe._buffer("denoise.cb", y.shape, PLANE_DTYPE)
+        cr_out = pipe._buffer("denoise.cr", y.shape, PLANE_DTYPE)
         denoise_chroma.denoise_chroma(y, cb, cr, np.float32(nr.chroma_strength), nr.chroma_radius,
                               cb_out, cr_out)
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from app.isp.kernels.planes import chroma_code, chroma_decoding, luma_decoding
 from app.isp.kernels.rows import (_F, _HALF, _JIT, _MIN_EDGE_STOP, _NSTRIPS, _ONE, _PJIT,
                                   _QUARTER, _ZERO, MAX_RADIUS, _box_rows, _clamp, _pad_edges,
                                   _running_update)
@@ -34,7 +35,9 @@ _NCOEF = 7
 
 @njit(**_JIT)
 def _downsample_row(y, cb, cr, j, dst):
-    """Half-resolution row j (2x2 means; odd edges repeat the last row/column) into dst[3]."""
+    """Half-resolution row j (2x2 means; odd edges repeat the last row/column) into dst[3],
+    decoded (planes.py); the guide luma is centred on 0 so the float32 second moments do not
+    cancel catastrophically."""
     h, w = y.shape
     w2 = (w + 1) // 2
     r0 = 2 * j
@@ -45,12 +48,16 @@ def _downsample_row(y, cb, cr, j, dst):
         a = src[r0]
         b = src[r1]
         d = dst[c]
-        # Centre the guide luma so the float32 second moments do not cancel catastrophically.
-        off = _HALF if c == 0 else _ZERO
+        if c == 0:
+            sc, off = luma_decoding(src)
+            off -= _HALF
+        else:
+            sc, off = chroma_decoding(src)
+        q = sc * _QUARTER
         for m in range(half):
-            d[m] = ((a[2 * m] + a[2 * m + 1]) + (b[2 * m] + b[2 * m + 1])) * _QUARTER - off
+            d[m] = ((_F(a[2 * m]) + _F(a[2 * m + 1])) + (_F(b[2 * m]) + _F(b[2 * m + 1]))) * q + off
         if w & 1:
-            d[w2 - 1] = (a[w - 1] + b[w - 1]) * _HALF - off
+            d[w2 - 1] = (_F(a[w - 1]) + _F(b[w - 1])) * (sc * _HALF) + off
 
 
 @njit(**_JIT)
@@ -204,6 +211,8 @@ def _apply_row(top, bot, w_top, yr, cbr, crr, cb_dst, cr_dst, w, vb):
     """
     w2 = (w + 1) // 2
     w_bot = _ONE - w_top
+    sy, oy = luma_decoding(yr)
+    sc, oc = chroma_decoding(cbr)
     for c in range(_NCOEF):
         t = top[c]
         b = bot[c]
@@ -237,22 +246,23 @@ def _apply_row(top, bot, w_top, yr, cbr, crr, cb_dst, cr_dst, w, vb):
         d4 = n4[i] - v4[i]
         d5 = n5[i] - v5[i]
         d6 = n6[i] - v6[i]
-        ye = y1[2 * i]
-        be = b1[2 * i]
-        re = r1[2 * i]
-        yo = y1[2 * i + 1]
-        bo = b1[2 * i + 1]
-        ro = r1[2 * i + 1]
+        ye = _F(y1[2 * i]) * sy + oy
+        be = _F(b1[2 * i]) * sc + oc
+        re = _F(r1[2 * i]) * sc + oc
+        yo = _F(y1[2 * i + 1]) * sy + oy
+        bo = _F(b1[2 * i + 1]) * sc + oc
+        ro = _F(r1[2 * i + 1]) * sc + oc
         x2 = v2[i] + _QUARTER * d2
-        cbd[2 * i] = ((v0[i] + _QUARTER * d0) * ye + (v1[i] + _QUARTER * d1) * be + x2 * re
-                      + (v3[i] + _QUARTER * d3))
-        crd[2 * i] = ((v4[i] + _QUARTER * d4) * ye + x2 * be + (v5[i] + _QUARTER * d5) * re
-                      + (v6[i] + _QUARTER * d6))
+        cbd[2 * i] = chroma_code(cbd, (v0[i] + _QUARTER * d0) * ye + (v1[i] + _QUARTER * d1) * be
+                                 + x2 * re + (v3[i] + _QUARTER * d3))
+        crd[2 * i] = chroma_code(crd, (v4[i] + _QUARTER * d4) * ye + x2 * be
+                                 + (v5[i] + _QUARTER * d5) * re + (v6[i] + _QUARTER * d6))
         x2 = n2[i] - _QUARTER * d2
-        cbd[2 * i + 1] = ((n0[i] - _QUARTER * d0) * yo + (n1[i] - _QUARTER * d1) * bo
-                          + x2 * ro + (n3[i] - _QUARTER * d3))
-        crd[2 * i + 1] = ((n4[i] - _QUARTER * d4) * yo + x2 * bo + (n5[i] - _QUARTER * d5) * ro
-                          + (n6[i] - _QUARTER * d6))
+        cbd[2 * i + 1] = chroma_code(cbd, (n0[i] - _QUARTER * d0) * yo
+                                     + (n1[i] - _QUARTER * d1) * bo + x2 * ro
+                                     + (n3[i] - _QUARTER * d3))
+        crd[2 * i + 1] = chroma_code(crd, (n4[i] - _QUARTER * d4) * yo + x2 * bo
+                                     + (n5[i] - _QUARTER * d5) * ro + (n6[i] - _QUARTER * d6))
     _apply_pixel(vb, 0, yr, cbr, crr, cb_dst, cr_dst, 0)
     if (w & 1) == 0:
         _apply_pixel(vb, w2 - 1, yr, cbr, crr, cb_dst, cr_dst, w - 1)
@@ -261,12 +271,14 @@ def _apply_row(top, bot, w_top, yr, cbr, crr, cb_dst, cr_dst, w, vb):
 @njit(**_JIT)
 def _apply_pixel(vb, m, yr, cbr, crr, cb_dst, cr_dst, x):
     """Apply the half-resolution coefficients at sample m to full-resolution pixel x."""
-    yv = yr[x]
-    bv = cbr[x]
-    rv = crr[x]
+    sy, oy = luma_decoding(yr)
+    sc, oc = chroma_decoding(cbr)
+    yv = _F(yr[x]) * sy + oy
+    bv = _F(cbr[x]) * sc + oc
+    rv = _F(crr[x]) * sc + oc
     x2 = vb[2, m]
-    cb_dst[x] = vb[0, m] * yv + vb[1, m] * bv + x2 * rv + vb[3, m]
-    cr_dst[x] = vb[4, m] * yv + x2 * bv + vb[5, m] * rv + vb[6, m]
+    cb_dst[x] = chroma_code(cb_dst, vb[0, m] * yv + vb[1, m] * bv + x2 * rv + vb[3, m])
+    cr_dst[x] = chroma_code(cr_dst, vb[4, m] * yv + x2 * bv + vb[5, m] * rv + vb[6, m])
 
 
 @njit(**_JIT)
@@ -373,21 +385,22 @@ def _chroma_grid(radius):
 
 
 @njit(**_JIT)
-def _half_rows(src, row0, n, off, da, db):
+def _half_rows(src, row0, n, sc, off, da, db):
     """n 2x2 means of rows row0, row0+1 (into da) and of rows row0+2, row0+3 (into db) of
-    src, minus off, in one pass over the four rows. Rows and columns past the plane repeat
-    its last one (the plane edge-padded to a multiple of 4)."""
+    src, as mean * sc + off (decoding, centring), in one pass over the four rows. Rows and
+    columns past the plane repeat its last one (the plane edge-padded to a multiple of 4)."""
     h, w = src.shape
     a = src[min(row0, h - 1)]
     b = src[min(row0 + 1, h - 1)]
     c = src[min(row0 + 2, h - 1)]
     d = src[min(row0 + 3, h - 1)]
     half = w // 2
+    q = sc * _QUARTER
     for m in range(half):
-        da[m] = ((a[2 * m] + a[2 * m + 1]) + (b[2 * m] + b[2 * m + 1])) * _QUARTER - off
-        db[m] = ((c[2 * m] + c[2 * m + 1]) + (d[2 * m] + d[2 * m + 1])) * _QUARTER - off
-    last_a = (a[w - 1] + b[w - 1]) * _HALF - off
-    last_b = (c[w - 1] + d[w - 1]) * _HALF - off
+        da[m] = ((_F(a[2 * m]) + _F(a[2 * m + 1])) + (_F(b[2 * m]) + _F(b[2 * m + 1]))) * q + off
+        db[m] = ((_F(c[2 * m]) + _F(c[2 * m + 1])) + (_F(d[2 * m]) + _F(d[2 * m + 1]))) * q + off
+    last_a = (_F(a[w - 1]) + _F(b[w - 1])) * (sc * _HALF) + off
+    last_b = (_F(c[w - 1]) + _F(d[w - 1])) * (sc * _HALF) + off
     for m in range(half, n):
         da[m] = last_a
         db[m] = last_b
@@ -399,9 +412,11 @@ def _block_moments(y, cb, cr, j, ws, hr, dst):
     2x2 means of Y' - 1/2, Cb, Cr and of their six products into dst[9] (channels _C_*).
     hr: 6 half-resolution scratch rows (Y, Cb, Cr of the block's upper then lower half)."""
     n = 2 * ws
-    _half_rows(y, 4 * j, n, _HALF, hr[0], hr[3])
-    _half_rows(cb, 4 * j, n, _ZERO, hr[1], hr[4])
-    _half_rows(cr, 4 * j, n, _ZERO, hr[2], hr[5])
+    sy, oy = luma_decoding(y)
+    sc, oc = chroma_decoding(cb)
+    _half_rows(y, 4 * j, n, sy, oy - _HALF, hr[0], hr[3])
+    _half_rows(cb, 4 * j, n, sc, oc, hr[1], hr[4])
+    _half_rows(cr, 4 * j, n, sc, oc, hr[2], hr[5])
     ya = hr[0]
     ba = hr[1]
     ra = hr[2]
@@ -507,6 +522,8 @@ def _apply_rows_q(et, eb, fa, fb, ya, ba, ra, yb, bb, rb, cba, cra, cbb, crb, w)
     u4 = eb[4]
     u5 = eb[5]
     u6 = eb[6]
+    sy, oy = luma_decoding(ya)
+    sc, oc = chroma_decoding(ba)
     for x in range(w):
         a0 = t0[x]
         a1 = t1[x]
@@ -522,18 +539,22 @@ def _apply_rows_q(et, eb, fa, fb, ya, ba, ra, yb, bb, rb, cba, cra, cbb, crb, w)
         d4 = u4[x] - a4
         d5 = u5[x] - a5
         d6 = u6[x] - a6
-        yv = ya[x]
-        bv = ba[x]
-        rv = ra[x]
+        yv = _F(ya[x]) * sy + oy
+        bv = _F(ba[x]) * sc + oc
+        rv = _F(ra[x]) * sc + oc
         x2 = a2 + fa * d2
-        cba[x] = (a0 + fa * d0) * yv + (a1 + fa * d1) * bv + x2 * rv + (a3 + fa * d3)
-        cra[x] = (a4 + fa * d4) * yv + x2 * bv + (a5 + fa * d5) * rv + (a6 + fa * d6)
-        yv = yb[x]
-        bv = bb[x]
-        rv = rb[x]
+        cba[x] = chroma_code(cba, (a0 + fa * d0) * yv + (a1 + fa * d1) * bv + x2 * rv
+                             + (a3 + fa * d3))
+        cra[x] = chroma_code(cra, (a4 + fa * d4) * yv + x2 * bv + (a5 + fa * d5) * rv
+                             + (a6 + fa * d6))
+        yv = _F(yb[x]) * sy + oy
+        bv = _F(bb[x]) * sc + oc
+        rv = _F(rb[x]) * sc + oc
         x2 = a2 + fb * d2
-        cbb[x] = (a0 + fb * d0) * yv + (a1 + fb * d1) * bv + x2 * rv + (a3 + fb * d3)
-        crb[x] = (a4 + fb * d4) * yv + x2 * bv + (a5 + fb * d5) * rv + (a6 + fb * d6)
+        cbb[x] = chroma_code(cbb, (a0 + fb * d0) * yv + (a1 + fb * d1) * bv + x2 * rv
+                             + (a3 + fb * d3))
+        crb[x] = chroma_code(crb, (a4 + fb * d4) * yv + x2 * bv + (a5 + fb * d5) * rv
+                             + (a6 + fb * d6))
 
 
 @njit(**_JIT)

@@ -9,12 +9,20 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from app.isp.kernels.planes import luma_code, luma_decoding
 from app.isp.kernels.rows import (_F, _HALF, _JIT, _MIN_EDGE_STOP, _NSTRIPS, _PJIT, _ZERO,
                                   MAX_RADIUS, _box_rows, _clamp, _pad_edges, _running_update)
 
 # Edge-stop scale: at strength 1, local structure whose standard deviation (in encoded code
 # values, 1.0 = white) is well below this is smoothed, well above it is kept.
 LUMA_EDGE_STOP = 0.1
+
+
+@njit(**_JIT)
+def _centred_decoding(plane):
+    """(scale, offset) giving the plane's Y' - 1/2 (planes.py: float32 or uint16 codes)."""
+    sc, off = luma_decoding(plane)
+    return sc, off - _HALF
 
 
 @njit(**_JIT)
@@ -54,12 +62,13 @@ def _luma_model_fused(s_i, s_ii, r, n, inv, eps, zero, ra, rb):
 @njit(**_JIT)
 def _luma_apply_fused(s_a, s_b, r, n, inv, zero, src, dst):
     """q = mean(a)*I + mean(b) with the row box sums (radius 1 or 2) inline."""
+    sc, off = _centred_decoding(src)
     a0, a1, a2, a3, a4 = _box5_views(s_a, r, zero)
     b0, b1, b2, b3, b4 = _box5_views(s_b, r, zero)
     for x in range(n):
         sa = ((a0[x] + a1[x]) + (a2[x] + a3[x])) + a4[x]
         sb = ((b0[x] + b1[x]) + (b2[x] + b3[x])) + b4[x]
-        dst[x] = (sa * (src[x] - _HALF) + sb) * inv + _HALF
+        dst[x] = luma_code(dst, (sa * (_F(src[x]) * sc + off) + sb) * inv + _HALF)
 
 
 @njit(**_JIT)
@@ -68,12 +77,14 @@ def _luma_strip(img, out, y0, y1, r, eps, ring_a, ring_b, cs, hb, t0, t1, zero):
 
     Stage 1 keeps running column sums of I and I^2 and turns each row of box means into the
     per-pixel linear model q = a*I + b with a = var/(var+eps); stage 2 keeps running column
-    sums of a and b over a ring of 2r+2 rows and applies their box means to I. Rows and
+    sums of a and b over a ring of 2r+2 rows and applies their box means to I. img and out
+    are float32 or uint16 planes (planes.py), decoded as read and encoded as written. Rows and
     columns outside the image replicate the border. I is centred on 0.5 for the sums so the
     float32 running sums stay small. For radius <= 2 the row box sums are fused into the
     loops that use them (zero: a row of zeros standing in for the taps of a 3-wide box).
     """
     h, w = img.shape
+    sc, off = _centred_decoding(img)
     length = 2 * r + 1
     nring = 2 * r + 2
     inv = _F(1.0 / (length * length))
@@ -91,7 +102,7 @@ def _luma_strip(img, out, y0, y1, r, eps, ring_a, ring_b, cs, hb, t0, t1, zero):
     for k in range(-r, r + 1):
         src = img[_clamp(ja + k, 0, h - 1)]
         for x in range(w):
-            v = src[x] - _HALF
+            v = _F(src[x]) * sc + off
             s_i[x] += v
             s_ii[x] += v * v
     for row in range(y0, y1):
@@ -102,8 +113,8 @@ def _luma_strip(img, out, y0, y1, r, eps, ring_a, ring_b, cs, hb, t0, t1, zero):
                 add = img[min(j + r, h - 1)]
                 sub = img[max(j - 1 - r, 0)]
                 for x in range(w):
-                    a_ = add[x] - _HALF
-                    b_ = sub[x] - _HALF
+                    a_ = _F(add[x]) * sc + off
+                    b_ = _F(sub[x]) * sc + off
                     s_i[x] += a_ - b_
                     s_ii[x] += a_ * a_ - b_ * b_
             slot = j % nring
@@ -141,7 +152,7 @@ def _luma_strip(img, out, y0, y1, r, eps, ring_a, ring_b, cs, hb, t0, t1, zero):
             src = img[row]
             dst = out[row]
             for x in range(w):
-                dst[x] = (m_i[x] * (src[x] - _HALF) + m_ii[x]) * inv + _HALF
+                dst[x] = luma_code(dst, (m_i[x] * (_F(src[x]) * sc + off) + m_ii[x]) * inv + _HALF)
 
 
 @njit(**_PJIT)

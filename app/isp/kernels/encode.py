@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from app.isp.kernels.planes import chroma_code, luma_code
 from app.isp.kernels.rows import _PJIT
 from app.isp.kernels.ycc import _KB, _KG, _KR, _TO_CB, _TO_CR
 
@@ -25,7 +26,8 @@ _ONE = _F(1.0)
 
 @njit(**_PJIT)
 def encode_for_nr(rgb, matrix, y, cb, cr):
-    """y, cb, cr (HxW float32) = Y'CbCr of sqrt(clip(matrix @ rgb, 0, 1)) per pixel.
+    """y, cb, cr (HxW float32, or uint16 codes: planes.py) = Y'CbCr of
+    sqrt(clip(matrix @ rgb, 0, 1)) per pixel.
 
     rgb: HxWx3 float32 camera RGB (C-contiguous). matrix: float32 3x3. Values are clipped to
     [0, 1] before encoding (the tone LUT reads that range only); NaN lands on 0.
@@ -56,6 +58,6 @@ def encode_for_nr(rgb, matrix, y, cb, cr):
             o1 = np.sqrt(min(o1 if o1 > _ZERO else _ZERO, _ONE))
             o2 = np.sqrt(min(o2 if o2 > _ZERO else _ZERO, _ONE))
             yy = _KR * o0 + _KG * o1 + _KB * o2
-            yr[x] = yy
-            cbr[x] = (o2 - yy) * _TO_CB
-            crr[x] = (o0 - yy) * _TO_CR
+            yr[x] = luma_code(yr, yy)
+            cbr[x] = chroma_code(cbr, (o2 - yy) * _TO_CB)
+            crr[x] = chroma_code(crr, (o0 - yy) * _TO_CR)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from app.isp.kernels.planes import chroma_decoding, luma_decoding
 from app.isp.kernels.rows import _JIT, _NSTRIPS, _PJIT
 from app.isp.kernels.sharpen import _gaussian_taps, _sharpen_row
 from app.isp.kernels.ycc import (_B_FROM_CB, _G_FROM_CB, _G_FROM_CR, _KB, _KG, _KR, _R_FROM_CR,
@@ -72,10 +73,12 @@ def _tone_chunk(yr, cbr, crr, m, table, top, ty, tcb, tcr, idx, frac, pairs):
     fr = frac[0]
     fg = frac[1]
     fb = frac[2]
+    sy, oy = luma_decoding(yr)
+    sc, oc = chroma_decoding(cbr)
     for x in range(m):
-        yy = yr[x]
-        b_ = cbr[x]
-        r_ = crr[x]
+        yy = _F(yr[x]) * sy + oy
+        b_ = _F(cbr[x]) * sc + oc
+        r_ = _F(crr[x]) * sc + oc
         rr = yy + _RC * r_
         gg = yy + _GB * b_ + _GR * r_
         bb = yy + _BB * b_
@@ -124,7 +127,7 @@ def finish(y, cb, cr, lut, sharpen_on, sigma, strength, threshold, limit, satura
            hue_degrees, out):
     """Tone + unsharp mask + saturation/hue + R'G'B' quantisation, streaming over row strips.
 
-    y, cb, cr: HxW float32 in the noise-reduction encoding. lut: float32[N >= 2], the display
+    y, cb, cr: HxW float32 or uint16 codes (planes.py) in the noise-reduction encoding. lut: float32[N >= 2], the display
     value at encoded input i/(N-1) (linear (i/(N-1))**2), read with linear interpolation after
     clamping to [0, 1]. Sharpening (sigma, strength, threshold, limit) and colour (saturation,
     hue_degrees) follow sharpen._sharpen_row and ycc._chroma_matrix: sigma is the Gaussian std

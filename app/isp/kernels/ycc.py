@@ -12,6 +12,7 @@ from numba import njit, prange, types
 from numba.core.errors import TypingError
 from numba.extending import overload
 
+from app.isp.kernels.planes import chroma_decoding, luma_decoding
 from app.isp.kernels.rows import _HALF, _JIT, _NSTRIPS, _ONE, _PJIT, _ZERO
 
 _F = np.float32
@@ -60,10 +61,12 @@ def _store_rgb(yr, cbr, crr, coef, orow, w, scale, offset):
     b_cb = coef[4]
     b_cr = coef[5]
     flat = orow.reshape(3 * w)
+    sy, oy = luma_decoding(yr)
+    sc, oc = chroma_decoding(cbr)
     for x in range(w):
-        yy = yr[x]
-        c_b = cbr[x]
-        c_r = crr[x]
+        yy = _F(yr[x]) * sy + oy
+        c_b = _F(cbr[x]) * sc + oc
+        c_r = _F(crr[x]) * sc + oc
         r_ = min(max(yy + r_cb * c_b + r_cr * c_r, _ZERO), _ONE)
         g_ = min(max(yy + g_cb * c_b + g_cr * c_r, _ZERO), _ONE)
         b_ = min(max(yy + b_cb * c_b + b_cr * c_r, _ZERO), _ONE)
