@@ -159,12 +159,12 @@ def correct_mosaic(raw, y0, x0, out, black, scale, dpc_on, dpc_threshold, dpc_st
                 ax = ux0 + x
                 v = _dpc(np.float32(r0[ax]), r0, rm, rp, ax, ax - two, ax + two, th[x], strength)
                 orow[x] = _mn((v - bl[x]) * (mb[x] + ms[x] * fy), top)
-            for x in range(w):
-                if x < inner0 or x >= inner1:
-                    ax = x0 + x
-                    v = _dpc(np.float32(r0[ax]), r0, rm, rp, ax, _mirror(ax - 2, full_w),
-                             _mirror(ax + 2, full_w), th[x], strength)
-                    orow[x] = min((v - bl[x]) * (mb[x] + ms[x] * fy), top)
+            for k in range(inner0 + w - inner1):  # the edge columns only
+                x = k if k < inner0 else inner1 + k - inner0
+                ax = x0 + x
+                v = _dpc(np.float32(r0[ax]), r0, rm, rp, ax, _mirror(ax - 2, full_w),
+                         _mirror(ax + 2, full_w), th[x], strength)
+                orow[x] = min((v - bl[x]) * (mb[x] + ms[x] * fy), top)
         else:
             ux0 = np.uintp(x0)
             for x in range(np.uintp(w)):
