@@ -39,15 +39,51 @@ def test_tone_change_reruns_only_late_nodes(capture):
     assert set(pipe.timings) == {"encode", "denoise", "final"}
 
 
-@pytest.mark.parametrize("method", ["bilinear", "mhc", "rcd"])
-def test_banded_full_render_equals_the_staged_nodes(capture, method, monkeypatch):
+def _staged_front(capture, params):
+    """raw -> demosaic -> encode as separate nodes, as regions and previews run them."""
     from app.isp import pipeline
-    params = IspParams().with_stage("demosaic", method=method)
-    monkeypatch.setattr(pipeline, "BAND_ROWS", 64)  # 480 rows: 8 bands, the last one short
-    banded = Pipeline(capture).render(params, tap="denoise")
-    monkeypatch.setattr(pipeline, "BAND_ROWS", 10_000)  # one band: the staged nodes
-    staged = Pipeline(capture).render(params, tap="denoise")
-    for a, b in zip(banded, staged):
+    pipe = Pipeline(capture)
+    geometry = pipeline.resolve(View.full(), capture.width, capture.height, True)
+    raw = pipeline._run_raw(pipe, geometry, None, params)
+    return pipeline._run_encode(pipe, geometry, pipeline._run_demosaic(pipe, geometry, raw, params),
+                                params)
+
+
+@pytest.mark.parametrize("method", ["off", "bilinear", "mhc", "rcd"])
+@pytest.mark.parametrize("lsc", [False, True])
+def test_fused_full_frame_front_equals_the_staged_nodes(capture, method, lsc, monkeypatch):
+    """The streamed front (none, bilinear, MHC) and RCD's bands give the staged kernels' planes
+    bit for bit, with defect correction on (the default) and with a shading grid."""
+    from app.isp import pipeline
+    params = (IspParams().with_stage("demosaic", enabled=False) if method == "off"
+              else IspParams().with_stage("demosaic", method=method))
+    if lsc:
+        grid = tuple(tuple(tuple(1.0 + 0.05 * (r + 2 * c) for c in range(7)) for r in range(5))
+                     for _ in range(4))
+        params = params.with_stage("lsc", gains=grid)
+    monkeypatch.setattr(pipeline, "BAND_ROWS", 64)  # 480 rows: 8 bands for RCD, the last short
+    pipe = Pipeline(capture)
+    pipe.render(params.with_stage("denoise", enabled=False), tap="denoise")
+    fused = pipe._cache["front"][1]
+    for a, b in zip(fused, _staged_front(capture, params)):
+        assert a.dtype == np.uint16
+        np.testing.assert_array_equal(a, b)
+
+
+def test_streamed_front_strips_see_their_neighbours_rows():
+    """An odd-sized frame with a hot pixel on every strip boundary: each strip recomputes the
+    corrected rows around its first and last rows, so the seams match the staged nodes."""
+    from app.isp.kernels.rows import _NSTRIPS
+    cap = synthetic_capture(203, 157, pattern="GBRG", seed=5)
+    nstrips = 2 * _NSTRIPS
+    for s in range(1, nstrips):
+        row = s * cap.height // nstrips
+        for r in (row - 2, row - 1, row, row + 1):
+            cap.mosaic[r, 50 + r % 7] = 4095
+    params = IspParams()
+    pipe = Pipeline(cap)
+    pipe.render(params.with_stage("denoise", enabled=False), tap="denoise")
+    for a, b in zip(pipe._cache["front"][1], _staged_front(cap, params)):
         np.testing.assert_array_equal(a, b)
 
 

@@ -45,6 +45,7 @@ from app.isp.kernels import demosaic as demosaic_kernels
 from app.isp.kernels import denoise_chroma, denoise_luma
 from app.isp.kernels import encode as encode_kernels
 from app.isp.kernels import finish as finish_kernels
+from app.isp.kernels import front as front_kernels
 from app.isp.kernels import mosaic as mosaic_kernels
 from app.isp.kernels.planes import PLANE_DTYPE
 from app.isp.stages import IspParams
@@ -126,7 +127,7 @@ class Pipeline:
         if tap == "linear":
             return front + (_LINEAR,)
         if geometry.kind == "full" and tap not in ("raw", "demosaic") and self.capture.is_mosaic:
-            return (_BANDED,) + (_DENOISE, _TONE if tap == "tone" else _FINAL)
+            return (_FRONT,) + (_DENOISE, _TONE if tap == "tone" else _FINAL)
         return front + (_ENCODE, _DENOISE, _TONE if tap == "tone" else _FINAL)
 
     def _buffer(self, owner: str, shape: tuple, dtype=np.float32) -> np.ndarray:
@@ -213,21 +214,28 @@ def _run_encode(pipe: Pipeline, geometry: Geometry, rgb, params: IspParams):
     return y, cb, cr
 
 
-def _run_banded(pipe: Pipeline, geometry: Geometry, _inp, params: IspParams):
-    """raw -> demosaic -> encode in bands of rows, so the full-frame float mosaic and camera
-    RGB are never written to memory: each band's intermediates stay in cache. Bands overlap
-    by BAND_MARGIN rows, enough for every demosaic footprint, so the result is identical to
-    the staged nodes'."""
+def _run_front(pipe: Pipeline, geometry: Geometry, _inp, params: IspParams):
+    """raw -> demosaic -> encode without writing the full-frame float mosaic or camera RGB:
+    streamed row by row in one kernel (kernels/front.py) for the 5x5 demosaics, in bands of
+    rows for RCD's tiles. Either way the result is identical to the staged nodes'."""
     cap = pipe.capture
     y0, x0, h, w = geometry.window
-    if h < 2 * BAND_ROWS:
+    stage = params.demosaic
+    method = stage.method if stage.enabled else "none"
+    streamed = method in front_kernels.METHODS and min(h, w) >= 8
+    if not streamed and h < 2 * BAND_ROWS:
         return _run_encode(pipe, geometry, _run_demosaic(pipe, geometry, _run_raw(
             pipe, geometry, None, params), params), params)
     black, scale, dpc_on, dpc_thr, dpc_strength, lsc, lsc_strength = prepare.mosaic_constants(cap, params)
     matrix = prepare.colour_matrix(cap, params, pipe._camera_to_srgb)
-    stage = params.demosaic
-    method = stage.method if stage.enabled else "none"
     planes = tuple(pipe._buffer(f"encode.{c}", (h, w), PLANE_DTYPE) for c in ("y", "cb", "cr"))
+    if streamed:
+        front_kernels.front(cap.mosaic, y0, x0, black, scale, dpc_on, dpc_thr, dpc_strength, lsc,
+                            lsc_strength, np.ascontiguousarray(pipe.channels, np.int32),
+                            front_kernels.METHODS.index(method), matrix, *planes)
+        return planes
+    # RCD: bands of rows whose intermediates stay in cache, overlapping by BAND_MARGIN rows
+    # (more than RCD's tiles read).
     rows = BAND_ROWS + 2 * BAND_MARGIN
     mosaic = pipe._buffer("banded.raw", (rows, w))
     rgb = pipe._buffer("banded.rgb", (rows, w, 3))
@@ -297,7 +305,7 @@ _DEMOSAIC = Node("demosaic", ("demosaic",), _run_demosaic)
 _BIN = Node("bin", ("black_level", "dpc", "lsc", "wb", "demosaic"), _run_bin)
 _LINEAR = Node("linear", ("ccm", "exposure"), _run_linear)  # the "linear" tap only
 _ENCODE = Node("encode", ("ccm", "exposure"), _run_encode)
-_BANDED = Node("front", _RAW.stages + _DEMOSAIC.stages + _ENCODE.stages, _run_banded)
+_FRONT = Node("front", _RAW.stages + _DEMOSAIC.stages + _ENCODE.stages, _run_front)
 _DENOISE = Node("denoise", ("denoise",), _run_denoise)
 _TONE = Node("tone", ("tone",), _run_tone)  # the "tone" tap only
 _FINAL = Node("final", ("tone", "sharpen", "colour"), _run_final)

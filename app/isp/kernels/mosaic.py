@@ -84,20 +84,20 @@ def _dpc(v, r0, rm, rp, ax, axm, axp, t, strength):
 
 
 @njit(cache=True, nogil=True, parallel=True, fastmath=True, error_model="numpy")
-def correct_mosaic(raw, y0, x0, out, black, scale, dpc_on, dpc_threshold, dpc_strength,
-                   lsc, lsc_strength, clip_white):
-    """Fill `out` (h x w float32) from raw[y0:y0+h, x0:x0+w].
+def correction_tables(full_h, full_w, y0, x0, h, w, black, scale, dpc_threshold, lsc,
+                      lsc_strength):
+    """Per-column constants of `correct_row` for the window raw[y0:y0+h, x0:x0+w].
 
-    black, scale, dpc_threshold: float32[4] per tile position (scale = WB gain / (white - black),
-    threshold in DN). lsc: float32[4, gh, gw] gains per tile position, or shape (4, 0, 0) for none.
-    Values are clipped to 1.0 (full scale after gains) when `clip_white`, as fixed-point ISPs do.
+    Returns (col_black, col_thr, m_base, m_step, i_lo): black level and defect threshold per
+    row parity and column, so the inner loops index plain arrays; and the multiplier
+    scale * shading gain per row parity, shading-grid row and column (the gain interpolated
+    along x), stored as grid row i and the step to row i + 1, so that a row's multipliers are
+    one fma away. Only the grid rows the window touches are tabulated, from i_lo on (banded
+    renders call this once per band).
     """
-    h, w = out.shape
-    full_h, full_w = raw.shape
     gh, gw = lsc.shape[1], lsc.shape[2]
     use_lsc = gh >= 2 and gw >= 2
     ix, fx = _axis_tables(x0, w, full_w, gw)
-    # Per-column constants for each row parity, so the inner loops index plain arrays.
     col_black = np.empty((2, w), np.float32)
     col_thr = np.empty((2, w), np.float32)
     for par in range(2):
@@ -105,10 +105,6 @@ def correct_mosaic(raw, y0, x0, out, black, scale, dpc_on, dpc_threshold, dpc_st
             p = 2 * par + ((x0 + x) & 1)
             col_black[par, x] = black[p]
             col_thr[par, x] = dpc_threshold[p]
-    # Multiplier scale * shading gain per row parity, shading-grid row and column (the gain
-    # interpolated along x), stored as grid row i and the step to row i + 1, so that a row's
-    # multipliers are one fma away. Only the grid rows this window touches are tabulated
-    # (banded renders call this once per band).
     i_lo = 0
     n_i = 1
     if use_lsc:
@@ -131,44 +127,71 @@ def correct_mosaic(raw, y0, x0, out, black, scale, dpc_on, dpc_threshold, dpc_st
                 m_step[par, k % n_i, x] = scale[p] * (g1 - g0)
             else:
                 m_base[par, k % n_i, x] = scale[p]
+    return col_black, col_thr, m_base, m_step, i_lo
+
+
+@njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+def correct_row(raw, ay, x0, orow, tables, lsc_rows, dpc_on, dpc_strength, clip_white):
+    """Row ay of raw (absolute), columns x0 .. x0 + len(orow) - 1, corrected into orow.
+
+    tables: correction_tables(...) of a window containing the row; lsc_rows: the shading
+    grid's number of rows (0 or 1 for none).
+    """
+    col_black, col_thr, m_base, m_step, i_lo = tables
+    w = orow.shape[0]
+    full_h, full_w = raw.shape
+    par = ay & 1
+    r0 = raw[ay]
+    rm = raw[_mirror(ay - 2, full_h)]
+    rp = raw[_mirror(ay + 2, full_h)]
+    bl = col_black[par]
+    th = col_thr[par]
+    iy, fy = 0, np.float32(0.0)
+    if lsc_rows >= 2:
+        iy, fy64 = _lsc_axis(ay, full_h, lsc_rows)
+        fy = np.float32(fy64)
+    mb = m_base[par, iy - i_lo]
+    ms = m_step[par, iy - i_lo]
     top = np.float32(1.0) if clip_white else np.float32(3.0e38)
     strength = np.float32(dpc_strength)
+    ux0 = np.uintp(x0)
+    if not dpc_on:
+        for x in range(np.uintp(w)):
+            orow[x] = _mn((np.float32(r0[ux0 + x]) - bl[x]) * (mb[x] + ms[x] * fy), top)
+        return
     # Columns whose +-2 neighbours fall outside the frame take the mirrored path.
     inner0 = min(max(2 - x0, 0), w)
     inner1 = max(min(full_w - 2 - x0, w), inner0)
+    # Unsigned indices: no negative-index wraparound, so the loads vectorise.
+    two = np.uintp(2)
+    for x in range(np.uintp(inner0), np.uintp(inner1)):
+        ax = ux0 + x
+        v = _dpc(np.float32(r0[ax]), r0, rm, rp, ax, ax - two, ax + two, th[x], strength)
+        orow[x] = _mn((v - bl[x]) * (mb[x] + ms[x] * fy), top)
+    for k in range(inner0 + w - inner1):  # the edge columns only
+        x = k if k < inner0 else inner1 + k - inner0
+        ax = x0 + x
+        v = _dpc(np.float32(r0[ax]), r0, rm, rp, ax, _mirror(ax - 2, full_w),
+                 _mirror(ax + 2, full_w), th[x], strength)
+        orow[x] = min((v - bl[x]) * (mb[x] + ms[x] * fy), top)
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath=True, error_model="numpy")
+def correct_mosaic(raw, y0, x0, out, black, scale, dpc_on, dpc_threshold, dpc_strength,
+                   lsc, lsc_strength, clip_white):
+    """Fill `out` (h x w float32) from raw[y0:y0+h, x0:x0+w].
+
+    black, scale, dpc_threshold: float32[4] per tile position (scale = WB gain / (white - black),
+    threshold in DN). lsc: float32[4, gh, gw] gains per tile position, or shape (4, 0, 0) for none.
+    Values are clipped to 1.0 (full scale after gains) when `clip_white`, as fixed-point ISPs do.
+    """
+    h, w = out.shape
+    full_h, full_w = raw.shape
+    tables = correction_tables(full_h, full_w, y0, x0, h, w, black, scale, dpc_threshold, lsc,
+                               lsc_strength)
     for y in prange(h):
-        ay = y0 + y
-        par = ay & 1
-        r0 = raw[ay]
-        rm = raw[_mirror(ay - 2, full_h)]
-        rp = raw[_mirror(ay + 2, full_h)]
-        orow = out[y]
-        bl = col_black[par]
-        th = col_thr[par]
-        iy, fy = 0, np.float32(0.0)
-        if use_lsc:
-            iy, fy64 = _lsc_axis(ay, full_h, gh)
-            fy = np.float32(fy64)
-        mb = m_base[par, iy - i_lo]
-        ms = m_step[par, iy - i_lo]
-        if dpc_on:
-            # Unsigned indices: no negative-index wraparound, so the loads vectorise.
-            ux0 = np.uintp(x0)
-            two = np.uintp(2)
-            for x in range(np.uintp(inner0), np.uintp(inner1)):
-                ax = ux0 + x
-                v = _dpc(np.float32(r0[ax]), r0, rm, rp, ax, ax - two, ax + two, th[x], strength)
-                orow[x] = _mn((v - bl[x]) * (mb[x] + ms[x] * fy), top)
-            for k in range(inner0 + w - inner1):  # the edge columns only
-                x = k if k < inner0 else inner1 + k - inner0
-                ax = x0 + x
-                v = _dpc(np.float32(r0[ax]), r0, rm, rp, ax, _mirror(ax - 2, full_w),
-                         _mirror(ax + 2, full_w), th[x], strength)
-                orow[x] = min((v - bl[x]) * (mb[x] + ms[x] * fy), top)
-        else:
-            ux0 = np.uintp(x0)
-            for x in range(np.uintp(w)):
-                orow[x] = _mn((np.float32(r0[ux0 + x]) - bl[x]) * (mb[x] + ms[x] * fy), top)
+        correct_row(raw, y0 + y, x0, out[y], tables, lsc.shape[1] if lsc.shape[2] >= 2 else 0,
+                    dpc_on, dpc_strength, clip_white)
 
 
 # Row strips per bin_preview call: a few per core so the threads end together. Frozen into the
