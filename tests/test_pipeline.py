@@ -149,3 +149,25 @@ def test_sixteen_bit_output_agrees_with_eight_bit(capture):
 def test_out_of_range_parameter_is_refused_with_its_path():
     with pytest.raises(ValueError, match=r"gains\[2\]: 40 is above the maximum 16"):
         IspParams().with_stage("wb", gains=(1.0, 1.0, 40.0))
+
+
+@pytest.mark.parametrize("size", [(160, 120), (233, 101)])
+def test_fused_preview_front_equals_binning_then_encoding(capture, size):
+    """bin_front (preview rows binned straight into the encoding) gives the planes of the
+    bin node followed by the encode node, bit for bit, with a shading grid on."""
+    from app.isp import pipeline
+    grid = tuple(tuple(tuple(1.0 + 0.05 * (r + 2 * c) for c in range(7)) for r in range(5))
+                 for _ in range(4))
+    params = IspParams().with_stage("lsc", gains=grid).with_stage("denoise", enabled=False)
+    pipe = Pipeline(capture)
+    view = View.preview(*size)
+    pipe.render(params, view, tap="denoise")
+    assert "bin_front" in pipe.timings
+    fused = pipe._cache["bin_front"][1]
+    geometry = pipeline.resolve(view, capture.width, capture.height, True)
+    staged_pipe = Pipeline(capture)  # buffers of its own
+    staged = pipeline._run_encode(staged_pipe, geometry,
+                                  pipeline._run_bin(staged_pipe, geometry, None, params), params)
+    for a, b in zip(fused, staged):
+        assert a.shape == geometry.out_size and not np.shares_memory(a, b)
+        np.testing.assert_array_equal(a, b)

@@ -126,9 +126,14 @@ class Pipeline:
         front = (_BIN,) if geometry.kind == "preview" else (_RAW, _DEMOSAIC)
         if tap == "linear":
             return front + (_LINEAR,)
-        if geometry.kind == "full" and tap not in ("raw", "demosaic") and self.capture.is_mosaic:
-            return (_FRONT,) + (_DENOISE, _TONE if tap == "tone" else _FINAL)
-        return front + (_ENCODE, _DENOISE, _TONE if tap == "tone" else _FINAL)
+        late = (_DENOISE, _TONE if tap == "tone" else _FINAL)
+        if tap in ("raw", "demosaic"):
+            return front + (_ENCODE,) + late
+        if geometry.kind == "full" and self.capture.is_mosaic:
+            return (_FRONT,) + late
+        if geometry.kind == "preview":
+            return (_BIN_FRONT,) + late
+        return front + (_ENCODE,) + late
 
     def _buffer(self, owner: str, shape: tuple, dtype=np.float32) -> np.ndarray:
         key = (owner, shape, np.dtype(dtype).str)
@@ -193,6 +198,17 @@ def _run_bin(pipe: Pipeline, geometry: Geometry, _inp, params: IspParams):
     mosaic_kernels.bin_preview(cap.mosaic, out, black, scale,
                                pipe.channels.ravel().astype(np.int32), lsc, lsc_strength, True)
     return out
+
+
+def _run_bin_front(pipe: Pipeline, geometry: Geometry, _inp, params: IspParams):
+    """bin -> encode in one pass (kernels/front.py): the preview's camera RGB is not written."""
+    cap = pipe.capture
+    black, scale, _dpc_on, _thr, _strength, lsc, lsc_strength = prepare.mosaic_constants(cap, params)
+    matrix = prepare.colour_matrix(cap, params, pipe._camera_to_srgb)
+    planes = tuple(pipe._buffer(f"encode.{c}", geometry.out_size, PLANE_DTYPE) for c in ("y", "cb", "cr"))
+    front_kernels.bin_front(cap.mosaic, black, scale, pipe.channels.ravel().astype(np.int32), lsc,
+                            lsc_strength, matrix, *planes)
+    return planes
 
 
 def _run_linear(pipe: Pipeline, geometry: Geometry, rgb, params: IspParams):
@@ -306,6 +322,7 @@ _BIN = Node("bin", ("black_level", "dpc", "lsc", "wb", "demosaic"), _run_bin)
 _LINEAR = Node("linear", ("ccm", "exposure"), _run_linear)  # the "linear" tap only
 _ENCODE = Node("encode", ("ccm", "exposure"), _run_encode)
 _FRONT = Node("front", _RAW.stages + _DEMOSAIC.stages + _ENCODE.stages, _run_front)
+_BIN_FRONT = Node("bin_front", _BIN.stages + _ENCODE.stages, _run_bin_front)
 _DENOISE = Node("denoise", ("denoise",), _run_denoise)
 _TONE = Node("tone", ("tone",), _run_tone)  # the "tone" tap only
 _FINAL = Node("final", ("tone", "sharpen", "colour"), _run_final)

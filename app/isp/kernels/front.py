@@ -8,6 +8,9 @@ frame is ever written to memory: only the uint16 sensor data is read and the Y'C
 written. The row functions are the staged kernels' own (mosaic.correct_row, the demosaic
 row loops, encode.encode_row), so the output is bit-identical to running those kernels one
 after the other (tested). RCD works on tiles and is not streamed (the pipeline bands it).
+
+`bin_front` does the same for the fitted preview: each binned row (mosaic.bin_row) goes
+straight into the encoding, so the preview's camera RGB is not written either.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from numba import njit, prange
 from app.isp.kernels.demosaic import (_bil_row, _cfa_rows, _mhc_row, _mirror, _none_row, _u0,
                                       _u1, _u2)
 from app.isp.kernels.encode import encode_row
-from app.isp.kernels.mosaic import correct_row, correction_tables
+from app.isp.kernels.mosaic import _BIN_STRIPS, bin_row, bin_tables, correct_row, correction_tables
 from app.isp.kernels.rows import _NSTRIPS
 
 # Demosaic methods this kernel streams, by the code it takes.
@@ -107,3 +110,24 @@ def front(raw, y0, x0, black, scale, dpc_on, dpc_threshold, dpc_strength, lsc, l
                               lsc_rows, dpc_on, dpc_strength)
             _demosaic_row(method, row, h, w, channels, cfa, (r2m, r1m, r0, r1p, r2p), rgb[s])
             encode_row(rgb[s].reshape(-1), matrix, y[row], cb[row], cr[row])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def bin_front(raw, black, scale, colour_of, lsc, lsc_strength, matrix, y, cb, cr):
+    """The fitted preview's planes (oh x ow, planes.py types) straight from the mosaic:
+    mosaic.bin_preview (with clip_white on) and encode.encode_for_nr in one pass."""
+    oh, ow = y.shape
+    if cb.shape != y.shape or cr.shape != y.shape:
+        raise ValueError("bin_front: y, cb and cr must have the same shape")
+    tables = bin_tables(raw, oh, ow, scale, colour_of, lsc, lsc_strength)
+    tw = raw.shape[1] // 2
+    lsc_rows = lsc.shape[1] if lsc.shape[2] >= 2 else 0
+    n_strips = min(oh, _BIN_STRIPS)
+    acc = np.zeros((n_strips, 3, tw + tables[2]), np.float32)  # padded for acc[t + k]
+    mean = np.empty((n_strips, 3, tw), np.float32)
+    rgb = np.empty((n_strips, ow, 3), np.float32)
+    for s in prange(n_strips):
+        for oy in range(s * oh // n_strips, (s + 1) * oh // n_strips):
+            bin_row(raw, oy, oh, rgb[s], tables, black, colour_of, lsc_rows, True, acc[s],
+                    mean[s])
+            encode_row(rgb[s].reshape(-1), matrix, y[oy], cb[oy], cr[oy])

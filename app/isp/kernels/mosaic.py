@@ -200,35 +200,19 @@ _BIN_STRIPS = 4 * max(1, int(numba.config.NUMBA_DEFAULT_NUM_THREADS))
 
 
 @njit(cache=True, nogil=True, parallel=True, fastmath=True, error_model="numpy")
-def bin_preview(raw, out, black, scale, colour_of, lsc, lsc_strength, clip_white):
-    """Fitted camera-RGB preview straight from the mosaic: average whole 2x2 tiles per output pixel.
+def bin_tables(raw, oh, ow, scale, colour_of, lsc, lsc_strength):
+    """The constants of `bin_row` for an oh x ow preview of raw (see bin_preview).
 
-    out: (oh, ow, 3) float32, normally oh <= H/2 and ow <= W/2. Output pixel (oy, ox) averages
-    tiles ty in [oy*th//oh, max((oy+1)*th//oh, ty0+1)) and likewise in x (th, tw = H//2, W//2).
-    colour_of: int32[4] colour (0 R, 1 G, 2 B) per tile position p = 2*(row&1) + (col&1); a
-    colour at several positions (G) is averaged over them. Each sample is normalised,
-    white-balanced, shaded and clipped on its own, as in correct_mosaic:
-    min((raw - black[p]) * scale[p] * gain[p], 1.0 if clip_white), where gain[p] is the shading
-    grid lsc[p] (shape (4, 0, 0) for none) at the output pixel's centre, blended by lsc_strength.
-    Replaces defect correction and demosaic on the preview path: binning averages isolated
-    defects away.
-
-    The preview redraws on every edit, so the work is laid out for SIMD and one read of the
-    mosaic: per output row, a vertical pass sums clipped samples per colour and tile column
-    (contiguous rows, per-column multipliers scale * gain), a vectorised pass turns those into
-    each pixel's mean at its first tile, and a gather writes the pixels. Scratch rows are
-    allocated once per call, per strip of output rows.
+    Output column ox averages tiles [tx0[ox], tx1[ox]). With ow <= tw the ranges partition the
+    row; with ow > tw they are single tiles, some shared by equal neighbours. Either way each
+    tile belongs to pixels with one range, so per-tile multipliers are well defined.
     """
-    oh, ow = out.shape[0], out.shape[1]
     full_h, full_w = raw.shape
     th, tw = full_h // 2, full_w // 2
     if th < 1 or tw < 1:
         raise ValueError("bin_preview needs at least one whole 2x2 tile")
     gh, gw = lsc.shape[1], lsc.shape[2]
     use_lsc = gh >= 2 and gw >= 2
-    # Output column ox averages tiles [tx0[ox], tx1[ox]). With ow <= tw the ranges partition the
-    # row; with ow > tw they are single tiles, some shared by equal neighbours. Either way each
-    # tile belongs to pixels with one range, so per-tile multipliers are well defined.
     tx0 = np.empty(ow, np.uintp)
     tx1 = np.empty(ow, np.uintp)
     kmax = 1
@@ -271,61 +255,100 @@ def bin_preview(raw, out, black, scale, colour_of, lsc, lsc_strength, clip_white
             for t in range(tx0[ox], tx1[ox]):
                 m_base[p, i, t] = m0
                 m_step[p, i, t] = m1 - m0
-    top = np.float32(1.0) if clip_white else np.float32(3.0e38)
     inv_n = np.zeros(3, np.float32)  # 1 / positions per colour
     for p in range(4):
         inv_n[colour_of[p]] += 1.0
     for c in range(3):
         inv_n[c] = one / inv_n[c] if inv_n[c] > 0 else np.float32(0.0)
+    return tx0, tx1, kmax, seg, m_base, m_step, inv_n
+
+
+@njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+def bin_row(raw, oy, oh, orow, tables, black, colour_of, lsc_rows, clip_white, acc, mean):
+    """Preview row oy (of oh) into orow (ow x 3 float32). tables: bin_tables(...); lsc_rows:
+    the shading grid's rows (0 for none); acc (3 x tw+kmax) and mean (3 x tw): scratch rows.
+
+    A vertical pass sums clipped samples per colour and tile column (contiguous rows,
+    per-column multipliers scale * gain), a vectorised pass turns those into each pixel's
+    mean at its first tile, and a gather writes the pixels.
+    """
+    tx0, tx1, kmax, seg, m_base, m_step, inv_n = tables
+    full_h, full_w = raw.shape
+    th, tw = full_h // 2, full_w // 2
+    ow = orow.shape[0]
+    utw = np.uintp(tw)
+    top = np.float32(1.0) if clip_white else np.float32(3.0e38)
+    ty0 = oy * th // oh
+    ty1 = max((oy + 1) * th // oh, ty0 + 1)
+    iy, fy = 0, np.float32(0.0)
+    if lsc_rows >= 2:
+        iy, fy64 = _lsc_axis(np.float64(ty0 + ty1) - 0.5, full_h, lsc_rows)
+        fy = np.float32(fy64)
+    for c in range(3):
+        a = acc[c]
+        for t in range(utw):
+            a[t] = 0.0
+    # Vertical pass: per raw row, its two positions' clipped samples into their colours.
+    for ty in range(ty0, ty1):
+        for par in range(2):
+            src = raw[2 * ty + par]
+            pa, pb = 2 * par, 2 * par + 1
+            da, db = acc[colour_of[pa]], acc[colour_of[pb]]
+            ma, sa = m_base[pa, iy], m_step[pa, iy]
+            mb, sb = m_base[pb, iy], m_step[pb, iy]
+            ba, bb = black[pa], black[pb]
+            for t in range(utw):
+                da[t] += _mn((np.float32(src[2 * t]) - ba) * (ma[t] + sa[t] * fy), top)
+                db[t] += _mn((np.float32(src[2 * t + 1]) - bb) * (mb[t] + sb[t] * fy), top)
+    # Horizontal pass: each pixel's mean at its first tile (colour and row counts folded in).
+    for c in range(3):
+        kc = inv_n[c] / np.float32(ty1 - ty0)
+        a, d, s0 = acc[c], mean[c], seg[0]
+        if kmax >= 2:
+            a1, s1 = acc[c, 1:], seg[1]
+            for t in range(utw):
+                d[t] = (a[t] * s0[t] + a1[t] * s1[t]) * kc
+        else:
+            for t in range(utw):
+                d[t] = a[t] * s0[t] * kc
+        for k in range(2, kmax):
+            ak, sk = acc[c, k:], seg[k]
+            for t in range(utw):
+                d[t] += ak[t] * sk[t] * kc
+    mr, mg, mb_ = mean[0], mean[1], mean[2]
+    for ox in range(ow):
+        t = tx0[ox]
+        orow[ox, 0] = mr[t]
+        orow[ox, 1] = mg[t]
+        orow[ox, 2] = mb_[t]
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath=True, error_model="numpy")
+def bin_preview(raw, out, black, scale, colour_of, lsc, lsc_strength, clip_white):
+    """Fitted camera-RGB preview straight from the mosaic: average whole 2x2 tiles per output pixel.
+
+    out: (oh, ow, 3) float32, normally oh <= H/2 and ow <= W/2. Output pixel (oy, ox) averages
+    tiles ty in [oy*th//oh, max((oy+1)*th//oh, ty0+1)) and likewise in x (th, tw = H//2, W//2).
+    colour_of: int32[4] colour (0 R, 1 G, 2 B) per tile position p = 2*(row&1) + (col&1); a
+    colour at several positions (G) is averaged over them. Each sample is normalised,
+    white-balanced, shaded and clipped on its own, as in correct_mosaic:
+    min((raw - black[p]) * scale[p] * gain[p], 1.0 if clip_white), where gain[p] is the shading
+    grid lsc[p] (shape (4, 0, 0) for none) at the output pixel's centre, blended by lsc_strength.
+    Replaces defect correction and demosaic on the preview path: binning averages isolated
+    defects away.
+
+    The preview redraws on every edit, so the work is laid out for SIMD and one read of the
+    mosaic (bin_row). Scratch rows are allocated once per call, per strip of output rows.
+    """
+    oh, ow = out.shape[0], out.shape[1]
+    tables = bin_tables(raw, oh, ow, scale, colour_of, lsc, lsc_strength)
+    tw = raw.shape[1] // 2
+    kmax = tables[2]
+    lsc_rows = lsc.shape[1] if lsc.shape[2] >= 2 else 0
     n_strips = min(oh, _BIN_STRIPS)
     acc_all = np.zeros((n_strips, 3, tw + kmax), np.float32)  # padded for acc[t + k]
     mean_all = np.empty((n_strips, 3, tw), np.float32)
-    utw = np.uintp(tw)
     for s in prange(n_strips):
-        acc = acc_all[s]
-        mean = mean_all[s]
         for oy in range(s * oh // n_strips, (s + 1) * oh // n_strips):
-            ty0 = oy * th // oh
-            ty1 = max((oy + 1) * th // oh, ty0 + 1)
-            iy, fy = 0, np.float32(0.0)
-            if use_lsc:
-                iy, fy64 = _lsc_axis(np.float64(ty0 + ty1) - 0.5, full_h, gh)
-                fy = np.float32(fy64)
-            for c in range(3):
-                a = acc[c]
-                for t in range(utw):
-                    a[t] = 0.0
-            # Vertical pass: per raw row, its two positions' clipped samples into their colours.
-            for ty in range(ty0, ty1):
-                for par in range(2):
-                    src = raw[2 * ty + par]
-                    pa, pb = 2 * par, 2 * par + 1
-                    da, db = acc[colour_of[pa]], acc[colour_of[pb]]
-                    ma, sa = m_base[pa, iy], m_step[pa, iy]
-                    mb, sb = m_base[pb, iy], m_step[pb, iy]
-                    ba, bb = black[pa], black[pb]
-                    for t in range(utw):
-                        da[t] += _mn((np.float32(src[2 * t]) - ba) * (ma[t] + sa[t] * fy), top)
-                        db[t] += _mn((np.float32(src[2 * t + 1]) - bb) * (mb[t] + sb[t] * fy), top)
-            # Horizontal pass: each pixel's mean at its first tile (colour and row counts folded in).
-            for c in range(3):
-                kc = inv_n[c] / np.float32(ty1 - ty0)
-                a, d, s0 = acc[c], mean[c], seg[0]
-                if kmax >= 2:
-                    a1, s1 = acc[c, 1:], seg[1]
-                    for t in range(utw):
-                        d[t] = (a[t] * s0[t] + a1[t] * s1[t]) * kc
-                else:
-                    for t in range(utw):
-                        d[t] = a[t] * s0[t] * kc
-                for k in range(2, kmax):
-                    ak, sk = acc[c, k:], seg[k]
-                    for t in range(utw):
-                        d[t] += ak[t] * sk[t] * kc
-            mr, mg, mb_ = mean[0], mean[1], mean[2]
-            orow = out[oy]
-            for ox in range(ow):
-                t = tx0[ox]
-                orow[ox, 0] = mr[t]
-                orow[ox, 1] = mg[t]
-                orow[ox, 2] = mb_[t]
+            bin_row(raw, oy, oh, out[oy], tables, black, colour_of, lsc_rows, clip_white,
+                    acc_all[s], mean_all[s])
