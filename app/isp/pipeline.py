@@ -16,9 +16,10 @@ noise (kernels/encode.py), so a tone, sharpening or colour edit re-runs one stre
 colour neutral, as float RGB).
 
 On the preview path `raw` and `demosaic` are replaced by `bin`, which averages whole CFA tiles
-straight into a fitted camera-RGB image. A full-frame render fuses raw, demosaic and encode
-into `front`, which works in bands of rows so the full-frame float mosaic and camera RGB are
-never written to memory (regions and previews keep the nodes apart). Each node's output is cached under a key made of the
+straight into a fitted camera-RGB image; `bin_front` fuses it with encode. A full-frame render
+fuses raw, demosaic and encode into `front` (streamed row by row, or in bands of rows for RCD),
+so the full-frame float mosaic and camera RGB are never written to memory (regions and the
+raw/demosaic taps keep the nodes apart). Each node's output is cached under a key made of the
 capture, the geometry and the digests of every stage up to and including it, so a change to a
 late stage re-runs only the nodes from there on (darktable's pixelpipe cache, one entry per node).
 
