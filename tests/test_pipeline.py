@@ -171,3 +171,15 @@ def test_fused_preview_front_equals_binning_then_encoding(capture, size):
     for a, b in zip(fused, staged):
         assert a.shape == geometry.out_size and not np.shares_memory(a, b)
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("view", [View.full(), View.preview(160, 120), View.region(8, 8, 96, 64)])
+def test_render_front_runs_only_up_to_the_encoding_and_the_render_reuses_it(capture, view):
+    pipe = Pipeline(capture)
+    params = IspParams()
+    assert pipe.render_front(params, view) is None
+    front = set(pipe.timings)
+    assert front and not front & {"denoise", "final"}
+    assert front in ({"front"}, {"bin_front"}, {"raw", "demosaic", "encode"})
+    pipe.render(params, view)
+    assert set(pipe.timings) == {"denoise", "final"}

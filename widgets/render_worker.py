@@ -199,8 +199,9 @@ class PickResult:
     error: str = ""
 
 
-# Where a render may stop early for a newer job of the same slot: after the costly front nodes.
-_CHECKPOINTS = {"final": ("demosaic",), "tone": ("demosaic",), "denoise": ("demosaic",)}
+# Taps whose render may stop early for a newer job of the same slot: after the costly front
+# nodes (Pipeline.render_front).
+_CHECKPOINTED = ("final", "tone", "denoise")
 
 _PRIORITY = (("render", "A", "detail"), ("render", "A", "base"), ("render", "before", "detail"),
              ("render", "B", "detail"), ("render", "before", "base"), ("render", "B", "base"),
@@ -344,10 +345,10 @@ class RenderWorker(QObject):
         pipe = self._pipeline(job.capture, job.side, job.layer)
         params = self._resolve(job.profile, job.capture)
         nodes: dict[str, float] = {}
-        for tap in _CHECKPOINTS.get(job.tap, ()):
-            # Render up to a node boundary; give up if a newer job for this slot came meanwhile
+        if job.tap in _CHECKPOINTED:
+            # Render up to the encoding; give up if a newer job for this slot came meanwhile
             # (what was rendered stays in the pipeline's cache for it).
-            pipe.render(params, job.view, tap=tap)
+            pipe.render_front(params, job.view)
             nodes.update(pipe.timings)
             if self._superseded(job):
                 return None

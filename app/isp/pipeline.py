@@ -92,6 +92,16 @@ class Pipeline:
         data (float32 mosaic or RGB, or a (Y, Cb, Cr) tuple) for display via `taps.to_display`.
         Region views return only the requested region.
         """
+        return self._render(params, view, tap, out_dtype, front_only=False)
+
+    def render_front(self, params: IspParams, view: View | None = None) -> None:
+        """Run (or find cached) the nodes up to the noise-reduction encoding, the costly front
+        end, for a render of `view`: a worker can then see whether its job is still wanted
+        before the later nodes, and a following render() of a later tap re-uses them."""
+        self._render(params, view, "final", np.uint8, front_only=True)
+
+    def _render(self, params: IspParams, view: View | None, tap: str, out_dtype, *,
+                front_only: bool):
         if tap not in TAPS:
             raise ValueError(f"unknown tap {tap!r}; choose from {', '.join(TAPS)}")
         if out_dtype not in OUTPUT_DTYPES:
@@ -115,6 +125,8 @@ class Pipeline:
                 data = node.run(self, geometry, data, params)
                 self.timings[node.name] = (time.perf_counter() - t0) * 1e3
                 self._cache[node.name] = (node_key, data)
+            if front_only and node.name in _ENCODING_NODES:
+                return None
             if node.name == tap or (node.name == "bin" and tap in ("raw", "demosaic")):
                 return _crop(data, geometry)
         return _crop(data, geometry)
@@ -324,6 +336,7 @@ _LINEAR = Node("linear", ("ccm", "exposure"), _run_linear)  # the "linear" tap o
 _ENCODE = Node("encode", ("ccm", "exposure"), _run_encode)
 _FRONT = Node("front", _RAW.stages + _DEMOSAIC.stages + _ENCODE.stages, _run_front)
 _BIN_FRONT = Node("bin_front", _BIN.stages + _ENCODE.stages, _run_bin_front)
+_ENCODING_NODES = ("front", "bin_front", "encode")  # where render_front stops
 _DENOISE = Node("denoise", ("denoise",), _run_denoise)
 _TONE = Node("tone", ("tone",), _run_tone)  # the "tone" tap only
 _FINAL = Node("final", ("tone", "sharpen", "colour"), _run_final)
