@@ -53,9 +53,9 @@ from app.isp.stages import IspParams
 from app.isp.tone import response
 from app.isp.views import Geometry, View, resolve
 
-# Full-frame renders run raw -> demosaic -> encode in bands of this many rows (even, so every
-# band keeps the CFA phase), overlapping by a margin that covers every demosaic footprint
-# (RCD reads 14 rows out).
+# Full-frame RCD renders run raw -> demosaic -> encode in bands of this many rows (even, so
+# every band keeps the CFA phase), overlapping by a margin that covers RCD's footprint (its
+# tiles read 14 rows out); the 5x5 demosaics are streamed row by row instead.
 BAND_ROWS = 256
 BAND_MARGIN = 16
 
@@ -209,7 +209,7 @@ def _run_bin(pipe: Pipeline, geometry: Geometry, _inp, params: IspParams):
     black, scale, _dpc_on, _thr, _strength, lsc, lsc_strength = prepare.mosaic_constants(cap, params)
     out = pipe._buffer("bin", geometry.out_size + (3,))
     mosaic_kernels.bin_preview(cap.mosaic, out, black, scale,
-                               pipe.channels.ravel().astype(np.int32), lsc, lsc_strength, True)
+                               pipe.channels.ravel(), lsc, lsc_strength, True)
     return out
 
 
@@ -218,8 +218,8 @@ def _run_bin_front(pipe: Pipeline, geometry: Geometry, _inp, params: IspParams):
     cap = pipe.capture
     black, scale, _dpc_on, _thr, _strength, lsc, lsc_strength = prepare.mosaic_constants(cap, params)
     matrix = prepare.colour_matrix(cap, params, pipe._camera_to_srgb)
-    planes = tuple(pipe._buffer(f"encode.{c}", geometry.out_size, PLANE_DTYPE) for c in ("y", "cb", "cr"))
-    front_kernels.bin_front(cap.mosaic, black, scale, pipe.channels.ravel().astype(np.int32), lsc,
+    planes = _encoded_planes(pipe, geometry.out_size)
+    front_kernels.bin_front(cap.mosaic, black, scale, pipe.channels.ravel(), lsc,
                             lsc_strength, matrix, *planes)
     return planes
 
@@ -233,14 +233,16 @@ def _run_linear(pipe: Pipeline, geometry: Geometry, rgb, params: IspParams):
     return out
 
 
+def _encoded_planes(pipe: Pipeline, shape: tuple) -> tuple:
+    """The encode output buffers (Y', Cb, Cr), whichever node writes them."""
+    return tuple(pipe._buffer(f"encode.{c}", shape, PLANE_DTYPE) for c in ("y", "cb", "cr"))
+
+
 def _run_encode(pipe: Pipeline, geometry: Geometry, rgb, params: IspParams):
-    shape = rgb.shape[:2]
-    y = pipe._buffer("encode.y", shape, PLANE_DTYPE)
-    cb = pipe._buffer("encode.cb", shape, PLANE_DTYPE)
-    cr = pipe._buffer("encode.cr", shape, PLANE_DTYPE)
+    planes = _encoded_planes(pipe, rgb.shape[:2])
     matrix = prepare.colour_matrix(pipe.capture, params, pipe._camera_to_srgb)
-    encode_kernels.encode_for_nr(rgb, matrix, y, cb, cr)
-    return y, cb, cr
+    encode_kernels.encode_for_nr(rgb, matrix, *planes)
+    return planes
 
 
 def _run_front(pipe: Pipeline, geometry: Geometry, _inp, params: IspParams):
@@ -257,10 +259,10 @@ def _run_front(pipe: Pipeline, geometry: Geometry, _inp, params: IspParams):
             pipe, geometry, None, params), params), params)
     black, scale, dpc_on, dpc_thr, dpc_strength, lsc, lsc_strength = prepare.mosaic_constants(cap, params)
     matrix = prepare.colour_matrix(cap, params, pipe._camera_to_srgb)
-    planes = tuple(pipe._buffer(f"encode.{c}", (h, w), PLANE_DTYPE) for c in ("y", "cb", "cr"))
+    planes = _encoded_planes(pipe, (h, w))
     if streamed:
         front_kernels.front(cap.mosaic, y0, x0, black, scale, dpc_on, dpc_thr, dpc_strength, lsc,
-                            lsc_strength, np.ascontiguousarray(pipe.channels, np.int32),
+                            lsc_strength, pipe.channels,
                             front_kernels.METHODS.index(method), matrix, *planes)
         return planes
     # RCD: bands of rows whose intermediates stay in cache, overlapping by BAND_MARGIN rows
@@ -293,8 +295,8 @@ def _run_denoise(pipe: Pipeline, geometry: Geometry, ycc, params: IspParams):
     if nr.chroma_strength > 0:
         cb_out = pipe._buffer("denoise.cb", y.shape, PLANE_DTYPE)
         cr_out = pipe._buffer("denoise.cr", y.shape, PLANE_DTYPE)
-        denoise_chroma.denoise_chroma(y, cb, cr, np.float32(nr.chroma_strength), nr.chroma_radius,
-                              cb_out, cr_out)
+        denoise_chroma.denoise_chroma(y, cb, cr, np.float32(nr.chroma_strength),
+                                      nr.chroma_radius, cb_out, cr_out)
     else:
         cb_out, cr_out = cb, cr
     return y_out, cb_out, cr_out

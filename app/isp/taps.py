@@ -27,7 +27,7 @@ def to_display(tap: str, data, white_level: float = 65535.0) -> np.ndarray:
     if isinstance(data, tuple):  # Y'CbCr planes
         out = np.empty(data[0].shape + (3,), np.uint8)
         ycc_to_rgb(np.ascontiguousarray(data[0]), np.ascontiguousarray(data[1]),
-                          np.ascontiguousarray(data[2]), out)
+                   np.ascontiguousarray(data[2]), out)
         return out
     if data.dtype == np.uint8:
         return data

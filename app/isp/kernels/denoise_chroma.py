@@ -68,20 +68,19 @@ def _accumulate(acc, a, n):
 
 
 @njit(**_JIT)
+def _moment_sums(cs, r):
+    """The nine column-sum rows of cs (channels _C_*) from their interior start r on."""
+    return (cs[_C_Y][r:], cs[_C_B][r:], cs[_C_R][r:], cs[_C_YY][r:], cs[_C_YB][r:],
+            cs[_C_YR][r:], cs[_C_BB][r:], cs[_C_BR][r:], cs[_C_RR][r:])
+
+
+@njit(**_JIT)
 def _moments_add(cs, row_d, r, n):
     """Add one downsampled row's 3 channels and 6 products to the column sums (initial fill)."""
     yv = row_d[0]
     bv = row_d[1]
     rv = row_d[2]
-    s_y = cs[_C_Y][r:]
-    s_b = cs[_C_B][r:]
-    s_r = cs[_C_R][r:]
-    s_yy = cs[_C_YY][r:]
-    s_yb = cs[_C_YB][r:]
-    s_yr = cs[_C_YR][r:]
-    s_bb = cs[_C_BB][r:]
-    s_br = cs[_C_BR][r:]
-    s_rr = cs[_C_RR][r:]
+    s_y, s_b, s_r, s_yy, s_yb, s_yr, s_bb, s_br, s_rr = _moment_sums(cs, r)
     for x in range(n):
         y_ = yv[x]
         b_ = bv[x]
@@ -107,15 +106,7 @@ def _moments_update(cs, add, sub, r, n):
     ys = sub[0]
     bs = sub[1]
     rs = sub[2]
-    s_y = cs[_C_Y][r:]
-    s_b = cs[_C_B][r:]
-    s_r = cs[_C_R][r:]
-    s_yy = cs[_C_YY][r:]
-    s_yb = cs[_C_YB][r:]
-    s_yr = cs[_C_YR][r:]
-    s_bb = cs[_C_BB][r:]
-    s_br = cs[_C_BR][r:]
-    s_rr = cs[_C_RR][r:]
+    s_y, s_b, s_r, s_yy, s_yb, s_yr, s_bb, s_br, s_rr = _moment_sums(cs, r)
     for x in range(n):
         y1 = ya[x]
         b1 = ba[x]

@@ -29,11 +29,11 @@ _RING = 8  # a power of two above the 5 rows MHC reads
 
 
 @njit(cache=True, nogil=True)
-def _mosaic_row(r, raw, y0, x0, ring, tags, tables, lsc_rows, dpc_on, dpc_strength):
+def _mosaic_row(r, raw, y0, x0, ring, tags, tables, dpc_on, dpc_strength):
     """Corrected mosaic row r of the window (computed on first use, then kept in the ring)."""
     slot = r & (_RING - 1)
     if tags[slot] != r:
-        correct_row(raw, y0 + r, x0, ring[slot], tables, lsc_rows, dpc_on, dpc_strength, True)
+        correct_row(raw, y0 + r, x0, ring[slot], tables, dpc_on, dpc_strength, True)
         tags[slot] = r
     return ring[slot]
 
@@ -91,7 +91,6 @@ def front(raw, y0, x0, black, scale, dpc_on, dpc_threshold, dpc_strength, lsc, l
     full_h, full_w = raw.shape
     tables = correction_tables(full_h, full_w, y0, x0, h, w, black, scale, dpc_threshold, lsc,
                                lsc_strength)
-    lsc_rows = lsc.shape[1] if lsc.shape[2] >= 2 else 0
     nstrips = min(2 * _NSTRIPS, h)
     ring = np.empty((nstrips, _RING, w), np.float32)
     tags = np.full((nstrips, _RING), -1, np.int64)
@@ -99,15 +98,15 @@ def front(raw, y0, x0, black, scale, dpc_on, dpc_threshold, dpc_strength, lsc, l
     for s in prange(nstrips):
         for row in range(s * h // nstrips, (s + 1) * h // nstrips):
             r2m = _mosaic_row(_mirror(row - 2, h), raw, y0, x0, ring[s], tags[s], tables,
-                              lsc_rows, dpc_on, dpc_strength)
+                              dpc_on, dpc_strength)
             r1m = _mosaic_row(_mirror(row - 1, h), raw, y0, x0, ring[s], tags[s], tables,
-                              lsc_rows, dpc_on, dpc_strength)
-            r0 = _mosaic_row(row, raw, y0, x0, ring[s], tags[s], tables, lsc_rows, dpc_on,
+                              dpc_on, dpc_strength)
+            r0 = _mosaic_row(row, raw, y0, x0, ring[s], tags[s], tables, dpc_on,
                              dpc_strength)
             r1p = _mosaic_row(_mirror(row + 1, h), raw, y0, x0, ring[s], tags[s], tables,
-                              lsc_rows, dpc_on, dpc_strength)
+                              dpc_on, dpc_strength)
             r2p = _mosaic_row(_mirror(row + 2, h), raw, y0, x0, ring[s], tags[s], tables,
-                              lsc_rows, dpc_on, dpc_strength)
+                              dpc_on, dpc_strength)
             _demosaic_row(method, row, h, w, channels, cfa, (r2m, r1m, r0, r1p, r2p), rgb[s])
             encode_row(rgb[s].reshape(-1), matrix, y[row], cb[row], cr[row])
 
@@ -121,13 +120,11 @@ def bin_front(raw, black, scale, colour_of, lsc, lsc_strength, matrix, y, cb, cr
         raise ValueError("bin_front: y, cb and cr must have the same shape")
     tables = bin_tables(raw, oh, ow, scale, colour_of, lsc, lsc_strength)
     tw = raw.shape[1] // 2
-    lsc_rows = lsc.shape[1] if lsc.shape[2] >= 2 else 0
     n_strips = min(oh, _BIN_STRIPS)
     acc = np.zeros((n_strips, 3, tw + tables[2]), np.float32)  # padded for acc[t + k]
     mean = np.empty((n_strips, 3, tw), np.float32)
     rgb = np.empty((n_strips, ow, 3), np.float32)
     for s in prange(n_strips):
         for oy in range(s * oh // n_strips, (s + 1) * oh // n_strips):
-            bin_row(raw, oy, oh, rgb[s], tables, black, colour_of, lsc_rows, True, acc[s],
-                    mean[s])
+            bin_row(raw, oy, oh, rgb[s], tables, black, colour_of, True, acc[s], mean[s])
             encode_row(rgb[s].reshape(-1), matrix, y[oy], cb[oy], cr[oy])

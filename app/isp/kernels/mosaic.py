@@ -88,12 +88,12 @@ def correction_tables(full_h, full_w, y0, x0, h, w, black, scale, dpc_threshold,
                       lsc_strength):
     """Per-column constants of `correct_row` for the window raw[y0:y0+h, x0:x0+w].
 
-    Returns (col_black, col_thr, m_base, m_step, i_lo): black level and defect threshold per
-    row parity and column, so the inner loops index plain arrays; and the multiplier
-    scale * shading gain per row parity, shading-grid row and column (the gain interpolated
-    along x), stored as grid row i and the step to row i + 1, so that a row's multipliers are
-    one fma away. Only the grid rows the window touches are tabulated, from i_lo on (banded
-    renders call this once per band).
+    Returns (col_black, col_thr, m_base, m_step, i_lo, lsc_rows): black level and defect
+    threshold per row parity and column, so the inner loops index plain arrays; and the
+    multiplier scale * shading gain per row parity, shading-grid row and column (the gain
+    interpolated along x), stored as grid row i and the step to row i + 1, so that a row's
+    multipliers are one fma away. Only the grid rows the window touches are tabulated, from
+    i_lo on (banded renders call this once per band); lsc_rows: the grid's rows, 0 for none.
     """
     gh, gw = lsc.shape[1], lsc.shape[2]
     use_lsc = gh >= 2 and gw >= 2
@@ -127,17 +127,16 @@ def correction_tables(full_h, full_w, y0, x0, h, w, black, scale, dpc_threshold,
                 m_step[par, k % n_i, x] = scale[p] * (g1 - g0)
             else:
                 m_base[par, k % n_i, x] = scale[p]
-    return col_black, col_thr, m_base, m_step, i_lo
+    return col_black, col_thr, m_base, m_step, i_lo, gh if use_lsc else 0
 
 
 @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
-def correct_row(raw, ay, x0, orow, tables, lsc_rows, dpc_on, dpc_strength, clip_white):
+def correct_row(raw, ay, x0, orow, tables, dpc_on, dpc_strength, clip_white):
     """Row ay of raw (absolute), columns x0 .. x0 + len(orow) - 1, corrected into orow.
 
-    tables: correction_tables(...) of a window containing the row; lsc_rows: the shading
-    grid's number of rows (0 or 1 for none).
+    tables: correction_tables(...) of a window containing the row.
     """
-    col_black, col_thr, m_base, m_step, i_lo = tables
+    col_black, col_thr, m_base, m_step, i_lo, lsc_rows = tables
     w = orow.shape[0]
     full_h, full_w = raw.shape
     par = ay & 1
@@ -190,8 +189,7 @@ def correct_mosaic(raw, y0, x0, out, black, scale, dpc_on, dpc_threshold, dpc_st
     tables = correction_tables(full_h, full_w, y0, x0, h, w, black, scale, dpc_threshold, lsc,
                                lsc_strength)
     for y in prange(h):
-        correct_row(raw, y0 + y, x0, out[y], tables, lsc.shape[1] if lsc.shape[2] >= 2 else 0,
-                    dpc_on, dpc_strength, clip_white)
+        correct_row(raw, y0 + y, x0, out[y], tables, dpc_on, dpc_strength, clip_white)
 
 
 # Row strips per bin_preview call: a few per core so the threads end together. Frozen into the
@@ -260,19 +258,19 @@ def bin_tables(raw, oh, ow, scale, colour_of, lsc, lsc_strength):
         inv_n[colour_of[p]] += 1.0
     for c in range(3):
         inv_n[c] = one / inv_n[c] if inv_n[c] > 0 else np.float32(0.0)
-    return tx0, tx1, kmax, seg, m_base, m_step, inv_n
+    return tx0, tx1, kmax, seg, m_base, m_step, inv_n, gh if use_lsc else 0
 
 
 @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
-def bin_row(raw, oy, oh, orow, tables, black, colour_of, lsc_rows, clip_white, acc, mean):
-    """Preview row oy (of oh) into orow (ow x 3 float32). tables: bin_tables(...); lsc_rows:
-    the shading grid's rows (0 for none); acc (3 x tw+kmax) and mean (3 x tw): scratch rows.
+def bin_row(raw, oy, oh, orow, tables, black, colour_of, clip_white, acc, mean):
+    """Preview row oy (of oh) into orow (ow x 3 float32). tables: bin_tables(...); acc
+    (3 x tw+kmax) and mean (3 x tw): scratch rows.
 
     A vertical pass sums clipped samples per colour and tile column (contiguous rows,
     per-column multipliers scale * gain), a vectorised pass turns those into each pixel's
     mean at its first tile, and a gather writes the pixels.
     """
-    tx0, tx1, kmax, seg, m_base, m_step, inv_n = tables
+    tx0, tx1, kmax, seg, m_base, m_step, inv_n, lsc_rows = tables
     full_h, full_w = raw.shape
     th, tw = full_h // 2, full_w // 2
     ow = orow.shape[0]
@@ -344,11 +342,10 @@ def bin_preview(raw, out, black, scale, colour_of, lsc, lsc_strength, clip_white
     tables = bin_tables(raw, oh, ow, scale, colour_of, lsc, lsc_strength)
     tw = raw.shape[1] // 2
     kmax = tables[2]
-    lsc_rows = lsc.shape[1] if lsc.shape[2] >= 2 else 0
     n_strips = min(oh, _BIN_STRIPS)
     acc_all = np.zeros((n_strips, 3, tw + kmax), np.float32)  # padded for acc[t + k]
     mean_all = np.empty((n_strips, 3, tw), np.float32)
     for s in prange(n_strips):
         for oy in range(s * oh // n_strips, (s + 1) * oh // n_strips):
-            bin_row(raw, oy, oh, out[oy], tables, black, colour_of, lsc_rows, clip_white,
-                    acc_all[s], mean_all[s])
+            bin_row(raw, oy, oh, out[oy], tables, black, colour_of, clip_white, acc_all[s],
+                    mean_all[s])
